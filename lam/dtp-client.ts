@@ -1,0 +1,188 @@
+/**
+ * The LAM side of one DTP stream: keeps every block until the CAM acknowledges it, resends
+ * unacknowledged blocks after any reconnect, respects the CAM's window, and reconnects with
+ * backoff and jitter to whichever node answers at the target (the logical IP).
+ */
+import * as grpc from '@grpc/grpc-js';
+import type { Logger } from 'pino';
+import {
+  type CamFrame,
+  DTP_PROTOCOL_VERSION,
+  dataTransportClientConstructor,
+  type LamFrame,
+  ruToWire,
+  type WireError,
+} from '../proto/dtp.js';
+import type { RecordingUnit } from '../proto/ru.js';
+
+export interface OutgoingBlock {
+  blockSeq: number;
+  createdAtMs: number;
+  rus: RecordingUnit[];
+}
+
+export interface DtpSenderOptions {
+  target: string; // host:port
+  lamId: string;
+  stream: 'primary' | 'recovery';
+  softwareVersion?: string;
+  log: Logger;
+  onAck?: (blockSeq: number, status: 'stored' | 'duplicate') => void;
+  onError?: (error: WireError) => void;
+  minBackoffMs?: number;
+  maxBackoffMs?: number;
+}
+
+type ClientCall = grpc.ClientDuplexStream<LamFrame, CamFrame>;
+
+export class DtpSender {
+  private readonly client: grpc.Client & { Transfer: (opts?: grpc.CallOptions) => ClientCall };
+  /** Blocks not yet acknowledged, in send order. */
+  private readonly unacked = new Map<number, OutgoingBlock>();
+  private readonly inFlight = new Set<number>();
+  /** Sequence numbers still to be written on the current call (rebuilt at every reconnect). */
+  private toSend: number[] = [];
+  private toSendHead = 0;
+  private call: ClientCall | undefined;
+  private window = 0;
+  private stopped = false;
+  private backoffMs: number;
+  private reconnectTimer: NodeJS.Timeout | undefined;
+  private drainWaiters: (() => void)[] = [];
+  readonly stats = { acked: 0, duplicates: 0, sent: 0, resent: 0, connects: 0, errors: 0, lastError: '' };
+
+  constructor(private readonly opts: DtpSenderOptions) {
+    const Client = dataTransportClientConstructor();
+    this.client = new Client(opts.target, grpc.credentials.createInsecure(), {
+      'grpc.keepalive_time_ms': 2_000,
+      'grpc.keepalive_timeout_ms': 2_000,
+      'grpc.keepalive_permit_without_calls': 1,
+      'grpc.initial_reconnect_backoff_ms': 100,
+      'grpc.max_reconnect_backoff_ms': 1_000,
+      'grpc.max_send_message_length': 64 * 1024 * 1024,
+    }) as unknown as typeof this.client;
+    this.backoffMs = opts.minBackoffMs ?? 100;
+  }
+
+  get pending(): number {
+    return this.unacked.size;
+  }
+
+  get connected(): boolean {
+    return this.call !== undefined && this.window > 0;
+  }
+
+  start(): void {
+    this.connect();
+  }
+
+  /** Queues a block; it is kept and resent until acknowledged. */
+  send(block: OutgoingBlock): void {
+    if (!this.unacked.has(block.blockSeq)) this.toSend.push(block.blockSeq);
+    this.unacked.set(block.blockSeq, block);
+    this.pump();
+  }
+
+  /** Resolves once every queued block has been acknowledged. */
+  drained(): Promise<void> {
+    if (this.unacked.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.drainWaiters.push(resolve));
+  }
+
+  stop(): void {
+    this.stopped = true;
+    clearTimeout(this.reconnectTimer);
+    this.call?.cancel();
+    this.call = undefined;
+    this.client.close();
+  }
+
+  private connect(): void {
+    if (this.stopped) return;
+    const call = this.client.Transfer();
+    this.call = call;
+    this.window = 0;
+    this.inFlight.clear();
+    this.toSend = [...this.unacked.keys()];
+    this.toSendHead = 0;
+    call.on('data', (frame: CamFrame) => this.onFrame(call, frame));
+    call.on('error', (err: grpc.ServiceError) =>
+      this.onBroken(call, `stream error: ${err.details || err.message}`),
+    );
+    call.on('end', () => this.onBroken(call, 'stream ended by the CAM'));
+    call.write({
+      frame: 'hello',
+      hello: {
+        protocol_version: DTP_PROTOCOL_VERSION,
+        lam_id: this.opts.lamId,
+        software_version: this.opts.softwareVersion ?? 'tandem-lam',
+        stream: this.opts.stream === 'primary' ? 'STREAM_KIND_PRIMARY' : 'STREAM_KIND_RECOVERY',
+        oldest_unacked_seq: this.unacked.keys().next().value ?? 0,
+      },
+    });
+  }
+
+  private onFrame(call: ClientCall, frame: CamFrame): void {
+    if (call !== this.call) return;
+    if (frame.frame === 'welcome') {
+      this.window = frame.welcome.window;
+      this.stats.connects++;
+      this.backoffMs = this.opts.minBackoffMs ?? 100;
+      this.pump();
+    } else if (frame.frame === 'ack') {
+      const seq = frame.ack.block_seq;
+      this.inFlight.delete(seq);
+      if (this.unacked.delete(seq)) {
+        const status = frame.ack.status === 'ACK_STATUS_DUPLICATE' ? 'duplicate' : 'stored';
+        if (status === 'duplicate') this.stats.duplicates++;
+        this.stats.acked++;
+        this.opts.onAck?.(seq, status);
+      }
+      if (this.unacked.size === 0) for (const w of this.drainWaiters.splice(0)) w();
+      this.pump();
+    } else if (frame.frame === 'error') {
+      this.stats.errors++;
+      this.stats.lastError = `${frame.error.code}: ${frame.error.message}`;
+      this.opts.onError?.(frame.error);
+    }
+  }
+
+  private onBroken(call: ClientCall, why: string): void {
+    if (call !== this.call) return;
+    this.call = undefined;
+    this.window = 0;
+    this.inFlight.clear();
+    if (!this.stats.lastError) this.stats.lastError = why;
+    if (this.stopped) return;
+    const max = this.opts.maxBackoffMs ?? 2_000;
+    const delay = this.backoffMs / 2 + Math.random() * (this.backoffMs / 2);
+    this.backoffMs = Math.min(max, this.backoffMs * 2);
+    this.opts.log.debug({ why, delay }, 'DTP stream broken; reconnecting');
+    this.reconnectTimer = setTimeout(() => this.connect(), delay);
+  }
+
+  private pump(): void {
+    const call = this.call;
+    if (!call || this.window === 0) return;
+    while (this.inFlight.size < this.window && this.toSendHead < this.toSend.length) {
+      const seq = this.toSend[this.toSendHead++]!;
+      const block = this.unacked.get(seq);
+      if (!block || this.inFlight.has(seq)) continue;
+      this.inFlight.add(seq);
+      this.stats.sent++;
+      call.write({
+        frame: 'block',
+        block: {
+          lam_id: this.opts.lamId,
+          block_seq: seq,
+          created_at_ms: block.createdAtMs,
+          rus: block.rus.map(ruToWire),
+        },
+      });
+    }
+    if (this.toSendHead > 4096 && this.toSendHead * 2 > this.toSend.length) {
+      this.toSend = this.toSend.slice(this.toSendHead);
+      this.toSendHead = 0;
+    }
+  }
+}

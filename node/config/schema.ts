@@ -1,0 +1,178 @@
+/**
+ * Configuration of a Tandem node (CAM, Table 2), of a LAM (Table 3) and of the node itself.
+ * Ranges and defaults are those of ../shared/spec/configuration.md; the decisions where the seed is
+ * ambiguous are in docs/decisions.md. Pure: parsing a file lives in load.ts.
+ */
+import { z } from 'zod';
+import { ABSOLUTE_PATH, bool, HOST, IDENTIFIER, IPV4, int, LISTEN_ADDRESS, oneOf, str } from './fields.js';
+
+const PORT = { min: 1025, max: 65535 } as const;
+
+type Ctx = z.core.$RefinementCtx;
+
+function rotationNotBothDisabled(
+  value: { fileRotationSize: number; fileRotationTime: number },
+  ctx: Ctx,
+  section: string,
+): void {
+  if (value.fileRotationSize === 0 && value.fileRotationTime === 0) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['fileRotationSize'],
+      message: `0 together with ${section}.fileRotationTime 0 disables rotation entirely; allowed: at least one of them > 0`,
+    });
+  }
+}
+
+function thresholdsOrdered(
+  value: { diskMonitorMajorThreshold: number; diskMonitorCriticalThreshold: number },
+  ctx: Ctx,
+  section: string,
+): void {
+  if (value.diskMonitorMajorThreshold > value.diskMonitorCriticalThreshold) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['diskMonitorMajorThreshold'],
+      message: `${value.diskMonitorMajorThreshold} is above ${section}.diskMonitorCriticalThreshold (${value.diskMonitorCriticalThreshold}); allowed: major ≤ critical`,
+    });
+  }
+}
+
+/** Table 2 — CAM configuration properties. */
+export const camSchema = z
+  .strictObject({
+    mode: oneOf(['SIP'] as const, 'SIP'),
+    ipAddress: str({ min: 1, max: 15, default: '0.0.0.0', rule: IPV4 }),
+    primaryPort: int({ ...PORT, default: 17667 }),
+    recoveryPort: int({ ...PORT, default: 17668 }),
+    baseFilePath: str({ min: 1, max: 500, default: '/billing/CAM/accounting', rule: ABSOLUTE_PATH }),
+    fileRotationSize: int({ min: 1, max: 300_000, default: 100_000, zeroDisables: true, unit: 'bytes' }),
+    // Seed: "1–360000" but glossed as "1 millisecond to 60 minutes"; we accept up to 60 minutes.
+    fileRotationTime: int({ min: 1, max: 3_600_000, default: 20_000, zeroDisables: true, unit: 'ms' }),
+    fileCompression: bool(false),
+    diskMonitorMajorThreshold: int({ min: 0, max: 100, default: 50, unit: '%' }),
+    diskMonitorCriticalThreshold: int({ min: 0, max: 100, default: 75, unit: '%' }),
+    tcpIpEnabled: bool(false),
+    tcpIpAddress: str({ min: 1, max: 253, default: '0.0.0.0', rule: HOST }),
+    tcpIpPrimaryHostPort: int({ ...PORT, default: 9000 }),
+    tcpIpRecoveryHostPort: int({ ...PORT, default: 9001 }),
+    ftpPushEnabled: bool(false),
+    primaryFtpDirectory: str({ min: 1, max: 500, default: '/' }),
+    recoveryFtpDirectory: str({ min: 1, max: 500, default: '/' }),
+    remoteFtpNodeId: str({ min: 1, max: 500, default: '0.0.0.0', rule: HOST }),
+    ftpUserId: str({ min: 1, max: 500, default: 'anonymous' }),
+    ftpUserPassword: str({ min: 1, max: 500, default: 'anonymous' }),
+  })
+  .superRefine((v, ctx) => {
+    rotationNotBothDisabled(v, ctx, 'cam');
+    thresholdsOrdered(v, ctx, 'cam');
+    if (v.primaryPort === v.recoveryPort) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['recoveryPort'],
+        message: `${v.recoveryPort} equals cam.primaryPort; allowed: a different port`,
+      });
+    }
+  });
+export type CamConfig = z.output<typeof camSchema>;
+
+/** Table 3 — LAM configuration properties. */
+export const lamSchema = z
+  .strictObject({
+    componentName: str({ min: 1, max: 32, rule: IDENTIFIER }),
+    softwareVersion: str({ min: 1, max: 64, default: 'tandem-lam' }),
+    primaryCamIpAddress: str({ min: 1, max: 15, default: '0.0.0.0', rule: IPV4 }),
+    primaryCamPort: int({ ...PORT, default: 17667 }),
+    recoveryCamIpAddress: str({ min: 1, max: 15, default: '0.0.0.0', rule: IPV4 }),
+    recoveryCamPort: int({ ...PORT, default: 17668 }),
+    baseFilePath: str({ min: 1, max: 500, default: '/billing/LAM/RUblock', rule: ABSOLUTE_PATH }),
+    fileRotationSize: int({ min: 1, max: 300_000, default: 100_000, zeroDisables: true, unit: 'bytes' }),
+    fileRotationTime: int({ min: 1, max: 3600, default: 300, zeroDisables: true, unit: 's' }),
+    diskMonitorMajorThreshold: int({ min: 1, max: 100, default: 50, unit: '%' }),
+    diskMonitorCriticalThreshold: int({ min: 1, max: 100, default: 75, unit: '%' }),
+    ruQueueSize: int({ min: 1, max: 2000, default: 2000, unit: 'RUs' }),
+    rusPerBlock: int({ min: 1, max: 20, default: 20, unit: 'RUs' }),
+    blockRotationTime: int({ min: 1, max: 10, default: 1, unit: 's' }),
+    ruBlockQueueSize: int({ min: 1, max: 1000, default: 1000, unit: 'blocks' }),
+  })
+  .superRefine((v, ctx) => {
+    rotationNotBothDisabled(v, ctx, 'lam');
+    thresholdsOrdered(v, ctx, 'lam');
+  });
+export type LamConfig = z.output<typeof lamSchema>;
+
+export const databaseSchema = z.strictObject({
+  host: str({ min: 1, max: 253, default: '127.0.0.1', rule: HOST }),
+  port: int({ min: 1, max: 65535, default: 3306 }),
+  user: str({ min: 1, max: 80, default: 'tandem' }),
+  password: str({ min: 0, max: 500, default: '' }),
+  name: str({ min: 1, max: 64, default: 'tandem', rule: IDENTIFIER }),
+  poolSize: int({ min: 2, max: 64, default: 8, unit: 'connections' }),
+  connectTimeoutMs: int({ min: 100, max: 60_000, default: 2000, unit: 'ms' }),
+  /** Every database call is abandoned after this long (a SIGSTOPped server would hang it). */
+  callTimeoutMs: int({ min: 100, max: 120_000, default: 8000, unit: 'ms' }),
+  healthIntervalMs: int({ min: 50, max: 10_000, default: 250, unit: 'ms' }),
+});
+export type DatabaseConfig = z.output<typeof databaseSchema>;
+
+export const ingestSchema = z.strictObject({
+  window: int({ min: 1, max: 1000, default: 64, unit: 'blocks' }),
+  maxBlockBytes: int({ min: 4096, max: 16 * 1024 * 1024, default: 1024 * 1024, unit: 'bytes' }),
+  maxBatchBlocks: int({ min: 1, max: 5000, default: 500, unit: 'blocks' }),
+  requireKnownLams: bool(false),
+  helloTimeoutMs: int({ min: 100, max: 600_000, default: 10_000, unit: 'ms' }),
+});
+export type IngestConfig = z.output<typeof ingestSchema>;
+
+export const journalSchema = z.strictObject({
+  segmentBytes: int({ min: 1024 * 1024, max: 1024 * 1024 * 1024, default: 64 * 1024 * 1024, unit: 'bytes' }),
+  retentionHours: int({ min: 1, max: 24 * 31, default: 24, unit: 'h' }),
+});
+export type JournalConfig = z.output<typeof journalSchema>;
+
+export const nodeSchema = z.strictObject({
+  id: str({ min: 1, max: 32, rule: IDENTIFIER }),
+  dataDir: str({ min: 1, max: 500, default: '/var/lib/tandem', rule: ABSOLUTE_PATH }),
+  adminListen: str({ min: 3, max: 270, default: '127.0.0.1:7600', rule: LISTEN_ADDRESS }),
+  logLevel: oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const, 'info'),
+});
+
+export const nodeConfigSchema = z.strictObject({
+  node: nodeSchema,
+  cam: camSchema.prefault({}),
+  database: databaseSchema.prefault({}),
+  ingest: ingestSchema.prefault({}),
+  journal: journalSchema.prefault({}),
+});
+export type NodeConfig = z.output<typeof nodeConfigSchema>;
+
+export const lamConfigFileSchema = z.strictObject({ lam: lamSchema });
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** One line per bad field: "<path>: <what was wrong>; allowed: …". */
+export function formatConfigErrors(error: z.ZodError): string[] {
+  return error.issues.map((issue) => {
+    const path = issue.path.map(String).join('.') || '(root)';
+    if (issue.code === 'unrecognized_keys') {
+      const prefix = path === '(root)' ? '' : `${path}.`;
+      return issue.keys.map((k) => `${prefix}${k}: unknown field`).join('\n');
+    }
+    if (issue.code === 'invalid_type') return `${path}: ${issue.message}`;
+    return `${path}: ${issue.message}`;
+  });
+}
+
+export function parseWith<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
+  const result = schema.safeParse(input);
+  if (!result.success) throw new ConfigError(formatConfigErrors(result.error).flatMap((l) => l.split('\n')));
+  return result.data;
+}
+
+export const parseNodeConfig = (input: unknown): NodeConfig => parseWith(nodeConfigSchema, input);
+export const parseLamConfig = (input: unknown): LamConfig => parseWith(lamConfigFileSchema, input).lam;

@@ -1,0 +1,166 @@
+/**
+ * The node's connection to its local Galera member: a pool where every call has a deadline,
+ * transactions retry on certification conflicts, and "not in a Primary component" is its own error.
+ */
+import mariadb, { type Pool, type PoolConnection } from 'mariadb';
+import type { Logger } from 'pino';
+import type { DatabaseConfig } from '../config/schema.js';
+
+/** MariaDB/Galera error numbers this layer reacts to. */
+export const ER = {
+  DUP_ENTRY: 1062,
+  LOCK_DEADLOCK: 1213, // Galera certification conflict: the loser's COMMIT fails; retry
+  LOCK_WAIT_TIMEOUT: 1205,
+  UNKNOWN_COM_ERROR: 1047, // WSREP has not yet prepared node for application use (non-Primary)
+  ERROR_DURING_COMMIT: 1180, // in-flight write when the member lost the Primary component
+} as const;
+
+/** The database cannot take writes now; the reason says why (shown to LAMs and in status). */
+export class DatabaseUnavailableError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'DatabaseUnavailableError';
+  }
+}
+
+interface SqlError extends Error {
+  errno?: number;
+  code?: string;
+  fatal?: boolean;
+}
+
+function errnoOf(err: unknown): number | undefined {
+  return (err as SqlError | undefined)?.errno;
+}
+
+export function isRetryable(err: unknown): boolean {
+  const errno = errnoOf(err);
+  return errno === ER.LOCK_DEADLOCK || errno === ER.LOCK_WAIT_TIMEOUT;
+}
+
+export function isUnavailable(err: unknown): boolean {
+  if (err instanceof DatabaseUnavailableError) return true;
+  const e = err as SqlError;
+  const errno = e?.errno;
+  return (
+    errno === ER.UNKNOWN_COM_ERROR ||
+    errno === ER.ERROR_DURING_COMMIT ||
+    e?.fatal === true ||
+    e?.code === 'ER_GET_CONNECTION_TIMEOUT' ||
+    e?.code === 'ECONNREFUSED' ||
+    e?.code === 'ER_SOCKET_TIMEOUT' ||
+    e?.code === 'ER_CONNECTION_TIMEOUT'
+  );
+}
+
+export type Connection = PoolConnection;
+
+export class Database {
+  private readonly pool: Pool;
+
+  constructor(
+    private readonly config: DatabaseConfig,
+    private readonly log: Logger,
+  ) {
+    this.pool = mariadb.createPool({
+      host: config.host,
+      port: config.port,
+      user: config.user,
+      password: config.password,
+      database: config.name,
+      connectionLimit: config.poolSize,
+      minimumIdle: 1,
+      connectTimeout: config.connectTimeoutMs,
+      acquireTimeout: config.callTimeoutMs,
+      // The socket timeout is the last guard against a hung (e.g. SIGSTOPped) server.
+      socketTimeout: config.callTimeoutMs + 1000,
+      bigIntAsNumber: true,
+      insertIdAsNumber: true,
+      decimalAsNumber: true,
+      checkDuplicate: false,
+      initSql: 'SET SESSION wsrep_sync_wait = 0',
+    });
+    // Errors of idle connections are reported on the next use; keep the process alive.
+    (this.pool as unknown as NodeJS.EventEmitter).on('error', (err: Error) =>
+      this.log.warn({ err: err.message }, 'database pool error'),
+    );
+  }
+
+  /** One statement on any connection, with the call deadline. */
+  async query<T = unknown>(sql: string, params?: unknown[]): Promise<T> {
+    return this.withConnection((conn) => conn.query(sql, params) as Promise<T>);
+  }
+
+  async withConnection<T>(
+    fn: (conn: Connection) => Promise<T>,
+    timeoutMs = this.config.callTimeoutMs,
+  ): Promise<T> {
+    let conn: Connection | undefined;
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        // The connection may be stuck in a call the server will never answer: drop it.
+        conn?.destroy();
+        reject(new DatabaseUnavailableError(`database did not answer within ${timeoutMs} ms`));
+      }, timeoutMs);
+    });
+    const work = (async () => {
+      const acquired = await this.pool.getConnection();
+      conn = acquired;
+      try {
+        return await fn(acquired);
+      } finally {
+        await acquired.release().catch(() => undefined);
+      }
+    })();
+    work.catch(() => undefined); // the deadline may win; never leave a rejection unhandled
+    try {
+      return await Promise.race([work, deadline]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /**
+   * Runs `fn` in a transaction; retries the whole transaction when Galera certification fails
+   * (1213) or a lock wait times out. Unavailability is raised as DatabaseUnavailableError.
+   */
+  async transaction<T>(fn: (conn: Connection) => Promise<T>, opts: { retries?: number } = {}): Promise<T> {
+    const retries = opts.retries ?? 5;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.withConnection(async (conn) => {
+          await conn.beginTransaction();
+          try {
+            const result = await fn(conn);
+            await conn.commit();
+            return result;
+          } catch (err) {
+            await conn.rollback().catch(() => undefined);
+            throw err;
+          }
+        });
+      } catch (err) {
+        if (isRetryable(err) && attempt < retries) {
+          this.log.debug({ attempt, errno: errnoOf(err) }, 'transaction conflict, retrying');
+          await new Promise((r) => setTimeout(r, 2 + Math.random() * 10 * (attempt + 1)));
+          continue;
+        }
+        if (isUnavailable(err) && !(err instanceof DatabaseUnavailableError)) {
+          throw new DatabaseUnavailableError(`database unavailable: ${(err as Error).message}`, {
+            cause: err,
+          });
+        }
+        throw err;
+      }
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end().catch(() => undefined);
+  }
+}
+
+export function describeError(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

@@ -1,0 +1,316 @@
+/**
+ * A real MariaDB Galera pair plus a garbd arbitrator on one host (loopback), for tests, the demo
+ * and benchmarks. Production nodes render the same member configuration (galera-config.ts).
+ */
+import { execFile, execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import mariadb from 'mariadb';
+import { type Daemon, isAlive, sleep, spawnDaemon, stopWithDeadline, waitFor } from '../common/process.js';
+import {
+  type GaleraClusterLayout,
+  type GaleraMemberLayout,
+  garbdArgs,
+  parseRecoveredPosition,
+  renderMemberConfig,
+} from './galera-config.js';
+
+const run = promisify(execFile);
+
+export const LOCAL_DB_USER = 'tandem';
+export const LOCAL_DB_PASSWORD = 'tandem-local';
+export const LOCAL_DB_NAME = 'tandem';
+
+export interface MemberStatus {
+  clusterStatus: string; // Primary | non-Primary | Disconnected
+  clusterSize: number;
+  localState: string; // Synced, Donor/Desynced, Joining, …
+  ready: boolean;
+}
+
+export interface LocalClusterOptions {
+  baseDir: string;
+  /** SQL ports are base, base+1; group/IST/SST ports follow. */
+  basePort: number;
+  clusterName?: string;
+  fastEviction?: boolean;
+}
+
+export class LocalGaleraCluster {
+  readonly layout: GaleraClusterLayout;
+
+  constructor(private readonly opts: LocalClusterOptions) {
+    const host = '127.0.0.1';
+    const member = (name: string, i: number): GaleraMemberLayout => {
+      const dir = join(opts.baseDir, name);
+      return {
+        name,
+        host,
+        sqlPort: opts.basePort + i,
+        groupPort: opts.basePort + 10 + i * 10,
+        istPort: opts.basePort + 11 + i * 10,
+        sstPort: opts.basePort + 12 + i * 10,
+        dataDir: join(dir, 'data'),
+        socket: join(dir, 'mysqld.sock'),
+        pidFile: join(dir, 'mysqld.pid'),
+        errorLog: join(dir, 'error.log'),
+      };
+    };
+    this.layout = {
+      clusterName: opts.clusterName ?? 'tandem',
+      members: [member('a', 0), member('b', 1)],
+      arbitrator: { host, groupPort: opts.basePort + 30 },
+      fastEviction: opts.fastEviction ?? true,
+      gcacheSize: '64M',
+      osUser: 'mysql',
+    };
+  }
+
+  member(name: string): GaleraMemberLayout {
+    const m = this.layout.members.find((x) => x.name === name);
+    if (!m) throw new Error(`no Galera member named ${name}`);
+    return m;
+  }
+
+  connectionFor(name: string) {
+    const m = this.member(name);
+    return {
+      host: m.host,
+      port: m.sqlPort,
+      user: LOCAL_DB_USER,
+      password: LOCAL_DB_PASSWORD,
+      database: LOCAL_DB_NAME,
+    };
+  }
+
+  /** Bootstrap A, join B (IST from a shared seed datadir, no full copy), then start garbd. */
+  async start(): Promise<void> {
+    this.killLeftovers();
+    rmSync(this.opts.baseDir, { recursive: true, force: true });
+    mkdirSync(this.opts.baseDir, { recursive: true });
+    await this.buildSeedDataDir();
+    for (const m of this.layout.members) {
+      mkdirSync(join(this.opts.baseDir, m.name), { recursive: true });
+      await run('cp', ['-a', join(this.opts.baseDir, 'seed'), m.dataDir]);
+      writeFileSync(this.configPath(m), renderMemberConfig(this.layout, m));
+      this.chownToMysql(join(this.opts.baseDir, m.name));
+    }
+    const [a, b] = this.layout.members as [GaleraMemberLayout, GaleraMemberLayout];
+    this.startMember(a, ['--wsrep-new-cluster']);
+    await this.waitForState(a.name, (s) => s.clusterStatus === 'Primary' && s.ready, 60_000);
+    this.startMember(b, []);
+    await this.waitForState(b.name, (s) => s.localState === 'Synced', 60_000);
+    this.startArbitrator();
+    await this.waitForState(a.name, (s) => s.clusterSize === 3, 30_000);
+  }
+
+  /** Sends a signal to a member or to the arbitrator ("garbd"); works from any process. */
+  signal(name: string, signal: NodeJS.Signals): void {
+    const pid = this.pidOf(name);
+    if (pid === undefined) throw new Error(`${name} is not running`);
+    process.kill(pid, signal);
+  }
+
+  /** `kill -9`, then wait until the process is gone. */
+  async kill(name: string): Promise<void> {
+    const pid = this.pidOf(name);
+    if (pid === undefined) return;
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+    await waitFor(`${name} to exit`, async () => (isAlive(pid) ? undefined : true), {
+      timeoutMs: 10_000,
+      intervalMs: 20,
+    });
+    rmSync(this.pidPath(name), { force: true });
+  }
+
+  /** SIGTERM with a deadline, then SIGKILL. */
+  async stop(name: string, deadlineMs = 15_000): Promise<void> {
+    const pid = this.pidOf(name);
+    if (pid === undefined) return;
+    try {
+      process.kill(pid, 'SIGCONT');
+      process.kill(pid, 'SIGTERM');
+    } catch {
+      // already gone
+    }
+    const deadline = Date.now() + deadlineMs;
+    while (isAlive(pid) && Date.now() < deadline) await sleep(50);
+    if (isAlive(pid)) await this.kill(name);
+    rmSync(this.pidPath(name), { force: true });
+  }
+
+  /** Restart a member that crashed or was stopped: recover its position, rejoin by IST. */
+  async restart(name: string): Promise<void> {
+    if (name === 'garbd') {
+      this.startArbitrator();
+      return;
+    }
+    const m = this.member(name);
+    const { stdout, stderr } = await run('mariadbd', [
+      `--defaults-file=${this.configPath(m)}`,
+      '--wsrep_recover',
+      `--log-error=${join(this.opts.baseDir, m.name, 'recover.log')}`,
+    ]).catch((err: { stdout?: string; stderr?: string }) => ({
+      stdout: err.stdout ?? '',
+      stderr: err.stderr ?? '',
+    }));
+    const recoverLog = readFileSync(join(this.opts.baseDir, m.name, 'recover.log'), 'utf8');
+    const position = parseRecoveredPosition(`${recoverLog}\n${stdout}\n${stderr}`);
+    this.startMember(m, position ? [`--wsrep_start_position=${position}`] : []);
+  }
+
+  async waitForState(
+    name: string,
+    ok: (s: MemberStatus) => boolean,
+    timeoutMs: number,
+  ): Promise<MemberStatus> {
+    return waitFor(
+      `${name} to reach the expected Galera state`,
+      async () => {
+        const s = await this.status(name);
+        return ok(s) ? s : undefined;
+      },
+      { timeoutMs, intervalMs: 250 },
+    );
+  }
+
+  async status(name: string): Promise<MemberStatus> {
+    const conn = await mariadb.createConnection({
+      ...this.connectionFor(name),
+      connectTimeout: 1000,
+      socketTimeout: 2000,
+    });
+    try {
+      const rows: { Variable_name: string; Value: string }[] = await conn.query(
+        "SHOW GLOBAL STATUS WHERE Variable_name IN ('wsrep_cluster_status','wsrep_cluster_size','wsrep_local_state_comment','wsrep_ready')",
+      );
+      const v = new Map(rows.map((r) => [r.Variable_name, r.Value]));
+      return {
+        clusterStatus: v.get('wsrep_cluster_status') ?? 'unknown',
+        clusterSize: Number(v.get('wsrep_cluster_size') ?? 0),
+        localState: v.get('wsrep_local_state_comment') ?? 'unknown',
+        ready: v.get('wsrep_ready') === 'ON',
+      };
+    } finally {
+      conn.destroy();
+    }
+  }
+
+  isRunning(name: string): boolean {
+    return this.pidOf(name) !== undefined;
+  }
+
+  pidOf(name: string): number | undefined {
+    try {
+      const pid = Number(readFileSync(this.pidPath(name), 'utf8'));
+      return pid > 0 && isAlive(pid) ? pid : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  async stopAll(): Promise<void> {
+    // garbd first, then B, then A: the last one standing shuts down with safe_to_bootstrap=1.
+    for (const name of ['garbd', 'b', 'a']) await this.stop(name);
+  }
+
+  private configPath(m: GaleraMemberLayout): string {
+    return join(this.opts.baseDir, m.name, 'my.cnf');
+  }
+
+  private startMember(m: GaleraMemberLayout, extra: string[]): void {
+    const d = spawnDaemon(m.name, 'mariadbd', [`--defaults-file=${this.configPath(m)}`, ...extra], {
+      logFile: join(this.opts.baseDir, m.name, 'stdout.log'),
+    });
+    this.recordPid(m.name, d);
+  }
+
+  private startArbitrator(): void {
+    const d = spawnDaemon('garbd', 'garbd', garbdArgs(this.layout), {
+      logFile: join(this.opts.baseDir, 'garbd.log'),
+    });
+    this.recordPid('garbd', d);
+  }
+
+  /** One datadir, booted once as a one-node cluster with the app user, copied to both members. */
+  private async buildSeedDataDir(): Promise<void> {
+    const seedDir = join(this.opts.baseDir, 'seed');
+    const seedHome = join(this.opts.baseDir, 'seed-home');
+    mkdirSync(seedHome, { recursive: true });
+    this.chownToMysql(seedHome);
+    await run('mariadb-install-db', [
+      `--user=${this.layout.osUser}`,
+      `--datadir=${seedDir}`,
+      '--skip-test-db',
+      '--auth-root-authentication-method=socket',
+    ]);
+    const a = this.layout.members[0]!;
+    const seedMember: GaleraMemberLayout = {
+      ...a,
+      name: 'seed',
+      dataDir: seedDir,
+      socket: join(seedHome, 'mysqld.sock'),
+      pidFile: join(seedHome, 'mysqld.pid'),
+      errorLog: join(seedHome, 'error.log'),
+    };
+    const cnf = join(seedHome, 'my.cnf');
+    writeFileSync(cnf, renderMemberConfig(this.layout, seedMember));
+    const seed = spawnDaemon('seed', 'mariadbd', [`--defaults-file=${cnf}`, '--wsrep-new-cluster'], {
+      logFile: join(seedHome, 'stdout.log'),
+    });
+    try {
+      const sql = [
+        `CREATE DATABASE IF NOT EXISTS ${LOCAL_DB_NAME}`,
+        `CREATE USER '${LOCAL_DB_USER}'@'127.0.0.1' IDENTIFIED BY '${LOCAL_DB_PASSWORD}'`,
+        `CREATE USER '${LOCAL_DB_USER}'@'localhost' IDENTIFIED BY '${LOCAL_DB_PASSWORD}'`,
+        `GRANT ALL PRIVILEGES ON *.* TO '${LOCAL_DB_USER}'@'127.0.0.1'`,
+        `GRANT ALL PRIVILEGES ON *.* TO '${LOCAL_DB_USER}'@'localhost'`,
+      ].join(';');
+      await waitFor(
+        'the seed server to accept SQL',
+        async () => {
+          await run('mariadb', [`--socket=${seedMember.socket}`, '-e', 'SELECT 1']);
+          return true;
+        },
+        { timeoutMs: 60_000, intervalMs: 250 },
+      );
+      await run('mariadb', [`--socket=${seedMember.socket}`, '-e', sql]);
+    } finally {
+      await stopWithDeadline(seed, 30_000);
+    }
+  }
+
+  private chownToMysql(path: string): void {
+    // mariadbd runs as the mysql user (as in production), so the rsync SST can write the datadir.
+    execFileSync('chown', ['-R', `${this.layout.osUser}:${this.layout.osUser}`, path]);
+  }
+
+  private pidPath(name: string): string {
+    return join(this.opts.baseDir, `${name}.pid`);
+  }
+
+  private recordPid(name: string, d: Daemon): void {
+    writeFileSync(this.pidPath(name), String(d.pid));
+    // Reap here when we are the parent; other processes poll the pid.
+    void d.exited;
+  }
+
+  /** Processes left behind by an earlier run that crashed before its teardown. */
+  private killLeftovers(): void {
+    for (const name of ['garbd', 'a', 'b']) {
+      const pid = this.pidOf(name);
+      if (pid !== undefined) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // gone meanwhile
+        }
+      }
+    }
+  }
+}

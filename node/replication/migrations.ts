@@ -1,0 +1,68 @@
+/**
+ * Schema of the replicated database, applied in order at start-up. Every statement is idempotent
+ * (DDL runs in Galera's total order, so both nodes may start at once).
+ */
+import type { Logger } from 'pino';
+import type { Database } from './database.js';
+
+export interface Migration {
+  id: number;
+  name: string;
+  statements: string[];
+}
+
+export const MIGRATIONS: Migration[] = [
+  {
+    id: 1,
+    name: 'ledger and provisioning',
+    statements: [
+      `CREATE TABLE IF NOT EXISTS schema_migration (
+         id INT UNSIGNED NOT NULL PRIMARY KEY,
+         name VARCHAR(200) NOT NULL,
+         applied_at TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3)
+       ) ENGINE=InnoDB`,
+      // One row per acknowledged RU block. (lam_id, block_seq) is the identity used for dedupe;
+      // ingest_id orders blocks for rendering (not dense: Galera steps auto-increments).
+      `CREATE TABLE IF NOT EXISTS ledger_block (
+         lam_id VARCHAR(64) NOT NULL,
+         block_seq BIGINT UNSIGNED NOT NULL,
+         ingest_id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT,
+         stream ENUM('primary','recovery') NOT NULL,
+         ru_count SMALLINT UNSIGNED NOT NULL,
+         created_at_ms BIGINT NOT NULL,
+         received_at TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3),
+         received_by VARCHAR(32) NOT NULL,
+         payload MEDIUMTEXT CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL,
+         PRIMARY KEY (lam_id, block_seq),
+         UNIQUE KEY ledger_block_ingest (ingest_id)
+       ) ENGINE=InnoDB`,
+      `CREATE TABLE IF NOT EXISTS lam (
+         lam_id VARCHAR(64) NOT NULL PRIMARY KEY,
+         description VARCHAR(500) NOT NULL DEFAULT '',
+         enabled BOOLEAN NOT NULL DEFAULT TRUE,
+         created_at TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3)
+       ) ENGINE=InnoDB`,
+      // Provisioned configuration (Table 2/3 values set centrally), one JSON document per key.
+      `CREATE TABLE IF NOT EXISTS setting (
+         name VARCHAR(100) NOT NULL PRIMARY KEY,
+         value TEXT NOT NULL,
+         updated_at TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3) ON UPDATE CURRENT_TIMESTAMP(3)
+       ) ENGINE=InnoDB`,
+    ],
+  },
+];
+
+export async function migrate(db: Database, log: Logger): Promise<number[]> {
+  await db.query(MIGRATIONS[0]!.statements[0]!);
+  const rows = await db.query<{ id: number }[]>('SELECT id FROM schema_migration');
+  const applied = new Set(rows.map((r) => r.id));
+  const done: number[] = [];
+  for (const m of MIGRATIONS) {
+    if (applied.has(m.id)) continue;
+    for (const sql of m.statements) await db.query(sql);
+    await db.query('INSERT IGNORE INTO schema_migration (id, name) VALUES (?, ?)', [m.id, m.name]);
+    log.info({ migration: m.id, name: m.name }, 'applied database migration');
+    done.push(m.id);
+  }
+  return done;
+}

@@ -1,0 +1,39 @@
+/** In-process CAM nodes on the shared test cluster, and LAM senders pointed at them. */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DtpSender } from '../../lam/dtp-client.js';
+import { CamNode } from '../../node/cam-node.js';
+import { silentLogger } from '../../node/common/logger.js';
+import { type NodeConfig, parseNodeConfig } from '../../node/config/schema.js';
+import { freePort } from './cam-process.js';
+import { databaseConfigFor } from './galera.js';
+
+export async function startCamNode(
+  member: 'a' | 'b',
+  overrides: { ingest?: Record<string, unknown>; id?: string } = {},
+): Promise<{ node: CamNode; config: NodeConfig; primary: string; recovery: string }> {
+  const dir = mkdtempSync(join(tmpdir(), 'tandem-cam-'));
+  const primaryPort = await freePort();
+  const recoveryPort = await freePort();
+  const adminPort = await freePort();
+  const config = parseNodeConfig({
+    node: { id: overrides.id ?? `cam-${member}`, dataDir: dir, adminListen: `127.0.0.1:${adminPort}` },
+    cam: { ipAddress: '127.0.0.1', primaryPort, recoveryPort },
+    database: databaseConfigFor(member),
+    ingest: overrides.ingest ?? {},
+  });
+  const node = new CamNode(config, silentLogger());
+  await node.start();
+  return { node, config, primary: `127.0.0.1:${primaryPort}`, recovery: `127.0.0.1:${recoveryPort}` };
+}
+
+export function uniqueLamId(prefix: string): string {
+  return `${prefix}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+}
+
+export function sender(target: string, lamId: string, stream: 'primary' | 'recovery' = 'primary'): DtpSender {
+  const s = new DtpSender({ target, lamId, stream, log: silentLogger() });
+  s.start();
+  return s;
+}
