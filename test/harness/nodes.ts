@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DtpSender } from '../../lam/dtp-client.js';
 import { CamNode } from '../../node/cam-node.js';
-import { silentLogger } from '../../node/common/logger.js';
+import { createLogger, silentLogger } from '../../node/common/logger.js';
 import { type NodeConfig, parseNodeConfig } from '../../node/config/schema.js';
 import { freePort } from './cam-process.js';
 import { databaseConfigFor } from './galera.js';
@@ -23,7 +23,7 @@ export async function startCamNode(
     database: databaseConfigFor(member),
     ingest: overrides.ingest ?? {},
   });
-  const node = new CamNode(config, silentLogger());
+  const node = new CamNode(config, process.env.TANDEM_TEST_LOG ? createLogger('debug') : silentLogger());
   await node.start();
   return { node, config, primary: `127.0.0.1:${primaryPort}`, recovery: `127.0.0.1:${recoveryPort}` };
 }
