@@ -141,13 +141,22 @@ function pathToString(prefix: string, path: readonly PropertyKey[]): string {
   return out;
 }
 
+function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
+  let v: unknown = input;
+  for (const part of path) {
+    if (v === null || typeof v !== 'object') return undefined;
+    v = (v as Record<PropertyKey, unknown>)[part];
+  }
+  return v;
+}
+
 /** Validates one RU; on failure names the first bad field, e.g. "rus[3].recTime". */
 export function checkRecordingUnit(input: unknown, prefix = ''): Checked<RecordingUnit> {
   const result = recordingUnitSchema.safeParse(input);
   if (result.success) return { ok: true, value: result.data };
   const issue = result.error.issues[0]!;
   const field = pathToString(prefix, issue.path);
-  let message = issue.message;
-  if (issue.code === 'invalid_type' && issue.input === undefined) message = 'is required';
+  let message = issue.message.replace(/^Invalid input: /, '');
+  if (issue.code === 'invalid_type' && valueAt(input, issue.path) === undefined) message = 'is required';
   return { ok: false, problem: { field: field || prefix || 'ru', message } };
 }

@@ -163,7 +163,11 @@ export function formatConfigErrors(error: z.ZodError): string[] {
       const prefix = path === '(root)' ? '' : `${path}.`;
       return issue.keys.map((k) => `${prefix}${k}: unknown field`).join('\n');
     }
-    if (issue.code === 'invalid_type') return `${path}: ${issue.message}`;
+    if (issue.code === 'invalid_type') {
+      return /received undefined/.test(issue.message)
+        ? `${path}: is required (${issue.expected === 'object' ? 'a section' : issue.expected})`
+        : `${path}: ${issue.message.replace(/^Invalid input: /, '')}`;
+    }
     return `${path}: ${issue.message}`;
   });
 }

@@ -1,0 +1,234 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, parseLamConfig, parseNodeConfig } from '../../node/config/schema.js';
+
+const node = (cam: Record<string, unknown> = {}, extra: Record<string, unknown> = {}) =>
+  parseNodeConfig({ node: { id: 'cam-a' }, cam, ...extra });
+const lam = (fields: Record<string, unknown> = {}) =>
+  parseLamConfig({ lam: { componentName: 'App1', ...fields } });
+
+function problems(fn: () => unknown): string[] {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof ConfigError) return err.problems;
+    throw err;
+  }
+  return [];
+}
+
+describe('CAM configuration (Table 2) defaults', () => {
+  it('fills every field with the seed default', () => {
+    expect(node().cam).toEqual({
+      mode: 'SIP',
+      ipAddress: '0.0.0.0',
+      primaryPort: 17667,
+      recoveryPort: 17668,
+      baseFilePath: '/billing/CAM/accounting',
+      fileRotationSize: 100000,
+      fileRotationTime: 20000,
+      fileCompression: false,
+      diskMonitorMajorThreshold: 50,
+      diskMonitorCriticalThreshold: 75,
+      tcpIpEnabled: false,
+      tcpIpAddress: '0.0.0.0',
+      tcpIpPrimaryHostPort: 9000,
+      tcpIpRecoveryHostPort: 9001,
+      ftpPushEnabled: false,
+      primaryFtpDirectory: '/',
+      recoveryFtpDirectory: '/',
+      remoteFtpNodeId: '0.0.0.0',
+      ftpUserId: 'anonymous',
+      ftpUserPassword: 'anonymous',
+    });
+  });
+});
+
+// [field, lowest valid, highest valid, just below, just above, extra fields to keep the rest valid]
+type Edge = [string, number, number, number | undefined, number, Record<string, unknown>?];
+
+const camEdges: Edge[] = [
+  ['primaryPort', 1025, 65535, 1024, 65536, { recoveryPort: 2000 }],
+  ['recoveryPort', 1025, 65535, 1024, 65536, { primaryPort: 2000 }],
+  ['fileRotationSize', 1, 300000, -1, 300001],
+  ['fileRotationTime', 1, 3600000, -1, 3600001],
+  ['diskMonitorMajorThreshold', 0, 75, -1, 101],
+  ['diskMonitorCriticalThreshold', 50, 100, -1, 101],
+  ['tcpIpPrimaryHostPort', 1025, 65535, 1024, 65536],
+  ['tcpIpRecoveryHostPort', 1025, 65535, 1024, 65536],
+];
+
+describe.each(camEdges)('cam.%s range edges', (field, low, high, below, above, extra = {}) => {
+  it(`accepts ${low} and ${high}`, () => {
+    expect((node({ ...extra, [field]: low }).cam as Record<string, unknown>)[field]).toBe(low);
+    expect((node({ ...extra, [field]: high }).cam as Record<string, unknown>)[field]).toBe(high);
+  });
+  it(`refuses ${below} and ${above}, naming field, value and range`, () => {
+    for (const bad of [below, above]) {
+      const p = problems(() => node({ ...extra, [field]: bad }));
+      expect(p).toHaveLength(1);
+      expect(p[0]).toMatch(new RegExp(`^cam\\.${field}: ${bad} is out of range; allowed: `));
+    }
+  });
+  it('refuses a non-integer', () => {
+    expect(problems(() => node({ ...extra, [field]: 1.5 }))[0]).toMatch(/is not an integer/);
+    expect(problems(() => node({ ...extra, [field]: '100' }))[0]).toMatch(/"100" is not an integer/);
+  });
+});
+
+describe('cam rotation and thresholds', () => {
+  it('0 disables size or time rotation, but not both', () => {
+    expect(node({ fileRotationSize: 0 }).cam.fileRotationSize).toBe(0);
+    expect(node({ fileRotationTime: 0 }).cam.fileRotationTime).toBe(0);
+    expect(problems(() => node({ fileRotationSize: 0, fileRotationTime: 0 }))).toEqual([
+      'cam.fileRotationSize: 0 together with cam.fileRotationTime 0 disables rotation entirely; allowed: at least one of them > 0',
+    ]);
+  });
+  it('the ranges say "0 (disabled) or 1–N"', () => {
+    expect(problems(() => node({ fileRotationTime: 3600001 }))[0]).toBe(
+      'cam.fileRotationTime: 3600001 is out of range; allowed: 0 (disabled) or 1–3600000 ms',
+    );
+  });
+  it('major threshold may not exceed critical', () => {
+    expect(
+      problems(() => node({ diskMonitorMajorThreshold: 80, diskMonitorCriticalThreshold: 70 }))[0],
+    ).toMatch(/^cam\.diskMonitorMajorThreshold: 80 is above cam\.diskMonitorCriticalThreshold \(70\)/);
+    expect(
+      node({ diskMonitorMajorThreshold: 70, diskMonitorCriticalThreshold: 70 }).cam.diskMonitorMajorThreshold,
+    ).toBe(70);
+  });
+  it('primary and recovery ports must differ', () => {
+    expect(problems(() => node({ primaryPort: 17667, recoveryPort: 17667 }))[0]).toMatch(
+      /^cam\.recoveryPort: 17667 equals/,
+    );
+  });
+});
+
+describe('cam string fields', () => {
+  it('CAM IP Address: dotted IPv4 of 1–15 characters', () => {
+    expect(node({ ipAddress: '198.18.0.1' }).cam.ipAddress).toBe('198.18.0.1');
+    expect(node({ ipAddress: '255.255.255.255' }).cam.ipAddress).toBe('255.255.255.255');
+    for (const bad of ['', '1.2.3', '256.1.1.1', 'cam.example.net', '::1']) {
+      expect(problems(() => node({ ipAddress: bad }))[0]).toMatch(
+        /^cam\.ipAddress: .* allowed: a dotted IPv4 address/,
+      );
+    }
+  });
+  it('CAM mode is SIP only', () => {
+    expect(problems(() => node({ mode: 'H323' }))[0]).toBe('cam.mode: "H323" is not valid; allowed: SIP');
+  });
+  it('Base File Path: absolute, 1–500 characters', () => {
+    expect(node({ baseFilePath: `/${'a'.repeat(499)}` }).cam.baseFilePath).toHaveLength(500);
+    expect(problems(() => node({ baseFilePath: `/${'a'.repeat(500)}` }))[0]).toMatch(
+      /^cam\.baseFilePath: .*501|not valid/,
+    );
+    expect(problems(() => node({ baseFilePath: 'relative/path' }))[0]).toMatch(/an absolute path/);
+  });
+  it('FTP strings: 1–500 characters', () => {
+    expect(node({ ftpUserId: 'u'.repeat(500) }).cam.ftpUserId).toHaveLength(500);
+    expect(problems(() => node({ ftpUserId: 'u'.repeat(501) }))[0]).toMatch(
+      /^cam\.ftpUserId: .*1–500 characters/,
+    );
+    expect(problems(() => node({ ftpUserPassword: '' }))[0]).toMatch(
+      /^cam\.ftpUserPassword: "" is not valid/,
+    );
+  });
+  it('booleans are booleans', () => {
+    expect(node({ fileCompression: true }).cam.fileCompression).toBe(true);
+    expect(problems(() => node({ tcpIpEnabled: 'yes' }))[0]).toBe(
+      'cam.tcpIpEnabled: "yes" is not a boolean; allowed: true or false',
+    );
+  });
+});
+
+describe('LAM configuration (Table 3)', () => {
+  it('fills the seed defaults', () => {
+    expect(lam()).toMatchObject({
+      primaryCamPort: 17667,
+      recoveryCamPort: 17668,
+      baseFilePath: '/billing/LAM/RUblock',
+      fileRotationSize: 100000,
+      fileRotationTime: 300,
+      diskMonitorMajorThreshold: 50,
+      diskMonitorCriticalThreshold: 75,
+      ruQueueSize: 2000,
+      rusPerBlock: 20,
+      blockRotationTime: 1,
+      ruBlockQueueSize: 1000,
+    });
+  });
+  const lamEdges: Edge[] = [
+    ['primaryCamPort', 1025, 65535, 1024, 65536],
+    ['recoveryCamPort', 1025, 65535, 1024, 65536],
+    ['fileRotationSize', 1, 300000, -1, 300001],
+    ['fileRotationTime', 1, 3600, -1, 3601],
+    ['diskMonitorMajorThreshold', 1, 75, 0, 101],
+    ['diskMonitorCriticalThreshold', 50, 100, 0, 101],
+    ['ruQueueSize', 1, 2000, 0, 2001],
+    ['rusPerBlock', 1, 20, 0, 21],
+    ['blockRotationTime', 1, 10, 0, 11],
+    ['ruBlockQueueSize', 1, 1000, 0, 1001],
+  ];
+  it.each(lamEdges)('lam.%s accepts %d and %d, refuses %d and %d', (field, low, high, below, above) => {
+    expect((lam({ [field]: low }) as Record<string, unknown>)[field]).toBe(low);
+    expect((lam({ [field]: high }) as Record<string, unknown>)[field]).toBe(high);
+    for (const bad of [below, above]) {
+      expect(problems(() => lam({ [field]: bad }))).toEqual([
+        expect.stringMatching(new RegExp(`^lam\\.${field}: ${bad} is out of range`)),
+      ]);
+    }
+  });
+  it('requires the component name', () => {
+    expect(problems(() => parseLamConfig({ lam: {} }))).toEqual([
+      'lam.componentName: is required; allowed: letters, digits, _ . - (1–32 characters)',
+    ]);
+  });
+  it('File Rotation Size and Time may not both be 0', () => {
+    expect(problems(() => lam({ fileRotationSize: 0, fileRotationTime: 0 }))[0]).toMatch(
+      /^lam\.fileRotationSize: 0 together/,
+    );
+  });
+});
+
+describe('node configuration', () => {
+  it('reports every bad field at once, and unknown fields by name', () => {
+    const p = problems(() =>
+      parseNodeConfig({
+        node: { id: 'has space', colour: 'red' },
+        cam: { primaryPort: 80, fileCompression: 'no' },
+        database: { port: 0 },
+        ingest: { window: 0 },
+      }),
+    );
+    expect(p).toEqual([
+      'node.id: "has space" is not valid; allowed: letters, digits, _ . - (1–32 characters)',
+      'node.colour: unknown field',
+      'cam.primaryPort: 80 is out of range; allowed: 1025–65535',
+      'cam.fileCompression: "no" is not a boolean; allowed: true or false',
+      'database.port: 0 is out of range; allowed: 1–65535',
+      'ingest.window: 0 is out of range; allowed: 1–1000 blocks',
+    ]);
+  });
+  it('requires node.id', () => {
+    expect(problems(() => parseNodeConfig({}))).toEqual(['node: is required (a section)']);
+    expect(problems(() => parseNodeConfig({ node: 'x' }))).toEqual([
+      'node: expected object, received string',
+    ]);
+    expect(problems(() => parseNodeConfig({ node: {} }))[0]).toMatch(/^node\.id: is required/);
+  });
+  it('adminListen must be host:port', () => {
+    expect(problems(() => node({}, { node: { id: 'a', adminListen: 'localhost' } }))[0]).toMatch(
+      /^node\.adminListen: "localhost"/,
+    );
+    expect(node({}, { node: { id: 'a', adminListen: '127.0.0.1:1' } }).node.adminListen).toBe('127.0.0.1:1');
+  });
+  it('a ConfigError message lists every problem on its own line', () => {
+    try {
+      node({ primaryPort: 1, recoveryPort: 2 });
+    } catch (err) {
+      expect((err as Error).message).toBe(
+        'invalid configuration:\n  - cam.primaryPort: 1 is out of range; allowed: 1025–65535\n  - cam.recoveryPort: 2 is out of range; allowed: 1025–65535',
+      );
+    }
+    expect.assertions(1);
+  });
+});

@@ -1,0 +1,129 @@
+import { describe, expect, it } from 'vitest';
+import type { LedgerBlock, StoreOutcome } from '../../node/accounting/block.js';
+import { blockKey } from '../../node/accounting/block.js';
+import { GroupCommitter } from '../../node/accounting/ingest.js';
+import { silentLogger } from '../../node/common/logger.js';
+
+const block = (lamId: string, seq: number): LedgerBlock => ({
+  lamId,
+  blockSeq: seq,
+  stream: 'primary',
+  createdAtMs: 0,
+  ruCount: 1,
+  payload: '[]',
+});
+
+/** In-memory stand-ins: the group-commit logic is what is under test here, not the I/O. */
+function stores(opts: { failLedger?: () => boolean; failJournal?: () => boolean } = {}) {
+  const journal: LedgerBlock[][] = [];
+  const ledger = new Set<string>();
+  const gates: (() => void)[] = [];
+  return {
+    journal,
+    ledger,
+    release: () => gates.splice(0).forEach((g) => g()),
+    journalStore: {
+      append: async (blocks: readonly LedgerBlock[]) => {
+        await new Promise<void>((r) => gates.push(r));
+        if (opts.failJournal?.()) throw new Error('ENOSPC');
+        journal.push([...blocks]);
+      },
+    },
+    ledgerStore: {
+      storeBatch: async (blocks: readonly LedgerBlock[]): Promise<StoreOutcome[]> => {
+        if (opts.failLedger?.()) throw new Error('no quorum');
+        return blocks.map((b) =>
+          ledger.has(blockKey(b)) ? 'duplicate' : (ledger.add(blockKey(b)), 'stored'),
+        );
+      },
+    },
+  };
+}
+
+const tick = () => new Promise((r) => setImmediate(r));
+
+describe('GroupCommitter', () => {
+  it('blocks submitted while a batch is being stored go together in the next batch', async () => {
+    const s = stores();
+    const gc = new GroupCommitter(s.journalStore, s.ledgerStore, 100, silentLogger());
+    const first = gc.submit(block('a', 1));
+    await tick();
+    const rest = [2, 3, 4, 5].map((n) => gc.submit(block('a', n)));
+    s.release();
+    await first;
+    await tick();
+    s.release();
+    expect(await Promise.all(rest)).toEqual(['stored', 'stored', 'stored', 'stored']);
+    expect(s.journal.map((b) => b.length)).toEqual([1, 4]);
+    expect(gc.stats).toMatchObject({ batches: 2, blocksStored: 5, maxBatchBlocksSeen: 4 });
+  });
+
+  it('respects the batch size limit', async () => {
+    const s = stores();
+    const gc = new GroupCommitter(s.journalStore, s.ledgerStore, 2, silentLogger());
+    const all = [1, 2, 3, 4, 5].map((n) => gc.submit(block('a', n)));
+    for (let i = 0; i < 5; i++) {
+      await tick();
+      s.release();
+    }
+    await Promise.all(all);
+    // The first block starts a batch at once; the rest queue behind it in batches of 2.
+    expect(s.journal.map((b) => b.length)).toEqual([1, 2, 2]);
+  });
+
+  it('reports duplicates, including one repeated inside the same batch', async () => {
+    const s = stores();
+    const gc = new GroupCommitter(s.journalStore, s.ledgerStore, 100, silentLogger());
+    const gate = gc.submit(block('a', 0));
+    const p = [gc.submit(block('a', 1)), gc.submit(block('a', 1))];
+    await tick();
+    s.release();
+    await gate;
+    await tick();
+    s.release();
+    expect(await Promise.all(p)).toEqual(['stored', 'duplicate']);
+    expect(s.journal.map((b) => b.length)).toEqual([1, 2]);
+  });
+
+  it('rejects every block of a batch the ledger refused, and goes on with the next', async () => {
+    let fail = true;
+    const s = stores({ failLedger: () => fail });
+    const errors: unknown[] = [];
+    const gc = new GroupCommitter(s.journalStore, s.ledgerStore, 100, silentLogger(), (e) => errors.push(e));
+    const doomed = expect(gc.submit(block('a', 1))).rejects.toThrow('no quorum');
+    await tick();
+    s.release();
+    await doomed;
+    fail = false;
+    const ok = gc.submit(block('a', 1));
+    await tick();
+    s.release();
+    expect(await ok).toBe('stored');
+    expect(errors).toHaveLength(1);
+    expect(gc.stats.failedBatches).toBe(1);
+  });
+
+  it('never resolves a block whose journal write failed, even if the ledger stored it', async () => {
+    const s = stores({ failJournal: () => true });
+    const gc = new GroupCommitter(s.journalStore, s.ledgerStore, 100, silentLogger());
+    const p = expect(gc.submit(block('a', 1))).rejects.toThrow('ENOSPC');
+    await tick();
+    s.release();
+    await p;
+  });
+
+  it('idle() waits for the batch in progress', async () => {
+    const s = stores();
+    const gc = new GroupCommitter(s.journalStore, s.ledgerStore, 100, silentLogger());
+    void gc.submit(block('a', 1));
+    let idle = false;
+    void gc.idle().then(() => {
+      idle = true;
+    });
+    await tick();
+    expect(idle).toBe(false);
+    s.release();
+    await gc.idle();
+    expect(idle).toBe(true);
+  });
+});
