@@ -21,7 +21,9 @@ function stores(opts: { failLedger?: () => boolean; failJournal?: () => boolean 
   return {
     journal,
     ledger,
-    release: () => gates.splice(0).forEach((g) => g()),
+    release: () => {
+      for (const g of gates.splice(0)) g();
+    },
     journalStore: {
       append: async (blocks: readonly LedgerBlock[]) => {
         await new Promise<void>((r) => gates.push(r));
@@ -32,9 +34,11 @@ function stores(opts: { failLedger?: () => boolean; failJournal?: () => boolean 
     ledgerStore: {
       storeBatch: async (blocks: readonly LedgerBlock[]): Promise<StoreOutcome[]> => {
         if (opts.failLedger?.()) throw new Error('no quorum');
-        return blocks.map((b) =>
-          ledger.has(blockKey(b)) ? 'duplicate' : (ledger.add(blockKey(b)), 'stored'),
-        );
+        return blocks.map((b) => {
+          if (ledger.has(blockKey(b))) return 'duplicate';
+          ledger.add(blockKey(b));
+          return 'stored';
+        });
       },
     },
   };
