@@ -41,6 +41,7 @@ describe('CAM on a member without quorum', () => {
     s.send({ blockSeq: 1, createdAtMs: 1, rus: syntheticBlockRus(lam, 1, 2) });
     await s.drained();
 
+    const replayBefore = cam.node.status().journal.lastReplay;
     cluster.signal('b', 'SIGSTOP');
     cluster.signal('garbd', 'SIGSTOP');
     const stoppedAt = Date.now();
@@ -70,5 +71,7 @@ describe('CAM on a member without quorum', () => {
     expect(acks.map((a) => a.seq).sort((x, y) => x - y)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
     expect(nonPrimaryAt - stoppedAt).toBeLessThan(30_000);
     expect(cam.node.alarms.isActive('DatabaseNotWritable')).toBe(false);
+    // Back in the Primary component, the node replayed its journal before acking again.
+    expect(cam.node.status().journal.lastReplay).not.toBe(replayBefore);
   });
 });

@@ -1,0 +1,89 @@
+/**
+ * The journal is the second durable copy: when the replicated ledger has lost acknowledged blocks
+ * (Galera can lose committed writes when members crash in quick succession), the node restores
+ * them from its journal before it acknowledges anything new. Damaged segments are reported and
+ * the intact records in them still restored.
+ */
+import { appendFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { syntheticBlockRus } from '../../lam/synthetic.js';
+import { encodeBlock } from '../../node/accounting/journal-format.js';
+import { CamNode } from '../../node/cam-node.js';
+import { silentLogger } from '../../node/common/logger.js';
+import { waitFor } from '../../node/common/process.js';
+import { sqlOn, waitForHealthyCluster } from '../harness/galera.js';
+import { sender, startCamNode, uniqueLamId } from '../harness/nodes.js';
+
+describe('journal replay into the ledger', () => {
+  let first: Awaited<ReturnType<typeof startCamNode>>;
+  let second: CamNode | undefined;
+
+  beforeAll(async () => {
+    await waitForHealthyCluster();
+    first = await startCamNode('a', { id: 'cam-replay' });
+    await waitFor('CAM to accept', async () => (first.node.refusal() === undefined ? true : undefined), { timeoutMs: 30_000 });
+  });
+  afterAll(async () => {
+    await first?.node.stop();
+    await second?.stop();
+  });
+
+  it('restores acknowledged blocks the ledger lost, once, and reports a torn segment tail', async () => {
+    const lam = uniqueLamId('replay');
+    const s = sender(first.primary, lam);
+    for (let seq = 1; seq <= 300; seq++) s.send({ blockSeq: seq, createdAtMs: seq, rus: syntheticBlockRus(lam, seq, 4) });
+    await s.drained();
+    s.stop();
+    await first.node.stop();
+
+    // The replicated database "loses" 120 acknowledged blocks.
+    const a = await sqlOn('a');
+    await a.query('DELETE FROM ledger_block WHERE lam_id = ? AND block_seq % 5 IN (0, 2)', [lam]);
+    expect((await a.query('SELECT COUNT(*) AS n FROM ledger_block WHERE lam_id = ?', [lam]))[0].n).toBe(180);
+
+    // A crash mid-write left half a record at the end of the segment.
+    const journalDir = join(first.config.node.dataDir, 'journal');
+    const segment = readdirSync(journalDir).sort().at(-1)!;
+    appendFileSync(join(journalDir, segment), Buffer.from([0, 0, 1, 0, 9, 9]));
+
+    second = new CamNode(first.config, silentLogger());
+    await second.start();
+    await waitFor('replay to finish', async () => (second!.refusal() === undefined ? true : undefined), { timeoutMs: 30_000 });
+    const report = second.status().journal.lastReplay!;
+    expect(report.restored).toBe(120);
+    expect(report.tornSegments).toEqual([segment]);
+
+    const b = await sqlOn('b');
+    const rows: { block_seq: number; payload: string }[] = await b.query(
+      'SELECT block_seq, payload FROM ledger_block WHERE lam_id = ? ORDER BY block_seq',
+      [lam],
+    );
+    expect(rows.map((r) => r.block_seq)).toEqual(Array.from({ length: 300 }, (_, i) => i + 1));
+    for (const r of rows) expect(JSON.parse(r.payload)).toEqual(syntheticBlockRus(lam, r.block_seq, 4));
+    await a.end();
+    await b.end();
+  });
+
+  it('a corrupt record raises JournalCorrupt and does not stop the node', async () => {
+    await second!.stop();
+    const journalDir = join(first.config.node.dataDir, 'journal');
+    // A segment with one intact record, then a header claiming 1 GiB: corruption, not a torn write.
+    const lam = uniqueLamId('corrupt');
+    const rus = syntheticBlockRus(lam, 1, 2);
+    const intact = encodeBlock({ lamId: lam, blockSeq: 1, stream: 'recovery', createdAtMs: 1, ruCount: 2, payload: JSON.stringify(rus) });
+    const segment = 'segment-000000000000.jnl';
+    writeFileSync(join(journalDir, segment), Buffer.concat([intact, Buffer.from([0x40, 0, 0, 0, 1, 2, 3, 4])]));
+    second = new CamNode(first.config, silentLogger());
+    await second.start();
+    await waitFor('replay to finish', async () => (second!.refusal() === undefined ? true : undefined), { timeoutMs: 30_000 });
+    expect(second.alarms.isActive('JournalCorrupt')).toBe(true);
+    expect(second.status().journal.lastReplay!.corruptSegments).toContain(segment);
+    expect(second.status().journal.lastReplay!.restored).toBe(1);
+    const b = await sqlOn('b');
+    const rows = await b.query('SELECT stream, payload FROM ledger_block WHERE lam_id = ?', [lam]);
+    await b.end();
+    expect(rows).toHaveLength(1);
+    expect(JSON.parse(rows[0].payload)).toEqual(rus);
+  });
+});
