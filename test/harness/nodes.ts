@@ -6,7 +6,7 @@ import { DtpSender } from '../../lam/dtp-client.js';
 import { CamNode } from '../../node/cam-node.js';
 import { createLogger, silentLogger } from '../../node/common/logger.js';
 import { type NodeConfig, parseNodeConfig } from '../../node/config/schema.js';
-import { freePort } from './cam-process.js';
+import { freePort } from '../../ops/local-cam.js';
 import { databaseConfigFor } from './galera.js';
 
 export async function startCamNode(

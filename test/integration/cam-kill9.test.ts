@@ -10,8 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DtpSender } from '../../lam/dtp-client.js';
 import { syntheticBlockRus } from '../../lam/synthetic.js';
 import { sleep } from '../../node/common/process.js';
-import { CamProcess } from '../harness/cam-process.js';
-import { sqlOn, waitForHealthyCluster } from '../harness/galera.js';
+import { CamProcess } from '../../ops/local-cam.js';
+import { sqlOn, testCluster, waitForHealthyCluster } from '../harness/galera.js';
 import { sender, uniqueLamId } from '../harness/nodes.js';
 
 const LAMS = 4;
@@ -28,7 +28,7 @@ describe('CAM kill -9 under load', () => {
     cam = await CamProcess.create({
       id: 'cam-kill9',
       dir: mkdtempSync(join(tmpdir(), 'tandem-kill9-')),
-      member: 'a',
+      database: testCluster().connectionFor('a'),
     });
     cam.start();
     await cam.waitAccepting();

@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CamProcess, CLI } from '../harness/cam-process.js';
-import { waitForHealthyCluster } from '../harness/galera.js';
+import { CamProcess, CLI } from '../../ops/local-cam.js';
+import { testCluster, waitForHealthyCluster } from '../harness/galera.js';
 
 const run = promisify(execFile);
 async function tandem(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -25,7 +25,7 @@ describe('tandem CLI', () => {
 
   beforeAll(async () => {
     await waitForHealthyCluster();
-    cam = await CamProcess.create({ id: 'cam-cli', dir, member: 'b' });
+    cam = await CamProcess.create({ id: 'cam-cli', dir, database: testCluster().connectionFor('b') });
     cam.start();
     await cam.waitAccepting();
   });
@@ -35,16 +35,23 @@ describe('tandem CLI', () => {
 
   it('bad configuration refuses start-up with one line per bad field, exit code 2', async () => {
     const bad = join(dir, 'bad.yaml');
-    writeFileSync(bad, 'node:\n  id: cam-x\ncam:\n  primaryPort: 80\n  fileRotationTime: 4000000\n  typo: 1\n');
+    writeFileSync(
+      bad,
+      'node:\n  id: cam-x\ncam:\n  primaryPort: 80\n  fileRotationTime: 4000000\n  typo: 1\n',
+    );
     const r = await tandem('node', '--config', bad);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('cam.primaryPort: 80 is out of range; allowed: 1025–65535');
-    expect(r.stderr).toContain('cam.fileRotationTime: 4000000 is out of range; allowed: 0 (disabled) or 1–3600000 ms');
+    expect(r.stderr).toContain(
+      'cam.fileRotationTime: 4000000 is out of range; allowed: 0 (disabled) or 1–3600000 ms',
+    );
     expect(r.stderr).toContain('cam.typo: unknown field');
   });
 
   it('unreadable or malformed files are named', async () => {
-    expect((await tandem('config', 'check', join(dir, 'missing.yaml'))).stderr).toMatch(/missing\.yaml: cannot be read/);
+    expect((await tandem('config', 'check', join(dir, 'missing.yaml'))).stderr).toMatch(
+      /missing\.yaml: cannot be read/,
+    );
     const broken = join(dir, 'broken.yaml');
     writeFileSync(broken, 'node: [\n');
     const r = await tandem('config', 'check', broken);
@@ -64,7 +71,11 @@ describe('tandem CLI', () => {
     const r = await tandem('status', '--json', '--config', cam.configFile);
     expect(r.code).toBe(0);
     const s = JSON.parse(r.stdout);
-    expect(s).toMatchObject({ node: { id: 'cam-cli' }, accepting: true, database: { writable: true, clusterStatus: 'Primary' } });
+    expect(s).toMatchObject({
+      node: { id: 'cam-cli' },
+      accepting: true,
+      database: { writable: true, clusterStatus: 'Primary' },
+    });
     expect(s.alarms).toEqual([]);
   });
 
@@ -77,9 +88,15 @@ describe('tandem CLI', () => {
   });
 
   it('provision lam add / list / disable', async () => {
-    expect((await tandem('provision', 'lam', 'add', 'App7', '-d', 'seventh', '--config', cam.configFile)).stdout).toMatch(/App7 provisioned/);
-    expect((await tandem('provision', 'lam', 'list', '--config', cam.configFile)).stdout).toMatch(/App7\tenabled\tseventh/);
-    expect((await tandem('provision', 'lam', 'disable', 'App7', '--config', cam.configFile)).stdout).toMatch(/disabled/);
+    expect(
+      (await tandem('provision', 'lam', 'add', 'App7', '-d', 'seventh', '--config', cam.configFile)).stdout,
+    ).toMatch(/App7 provisioned/);
+    expect((await tandem('provision', 'lam', 'list', '--config', cam.configFile)).stdout).toMatch(
+      /App7\tenabled\tseventh/,
+    );
+    expect((await tandem('provision', 'lam', 'disable', 'App7', '--config', cam.configFile)).stdout).toMatch(
+      /disabled/,
+    );
     expect((await tandem('provision', 'lam', 'add', 'bad/id', '--config', cam.configFile)).code).toBe(2);
   });
 });

@@ -22,7 +22,9 @@ describe('journal replay into the ledger', () => {
   beforeAll(async () => {
     await waitForHealthyCluster();
     first = await startCamNode('a', { id: 'cam-replay' });
-    await waitFor('CAM to accept', async () => (first.node.refusal() === undefined ? true : undefined), { timeoutMs: 30_000 });
+    await waitFor('CAM to accept', async () => (first.node.refusal() === undefined ? true : undefined), {
+      timeoutMs: 30_000,
+    });
   });
   afterAll(async () => {
     await first?.node.stop();
@@ -32,7 +34,8 @@ describe('journal replay into the ledger', () => {
   it('restores acknowledged blocks the ledger lost, once, and reports a torn segment tail', async () => {
     const lam = uniqueLamId('replay');
     const s = sender(first.primary, lam);
-    for (let seq = 1; seq <= 300; seq++) s.send({ blockSeq: seq, createdAtMs: seq, rus: syntheticBlockRus(lam, seq, 4) });
+    for (let seq = 1; seq <= 300; seq++)
+      s.send({ blockSeq: seq, createdAtMs: seq, rus: syntheticBlockRus(lam, seq, 4) });
     await s.drained();
     s.stop();
     await first.node.stop();
@@ -49,7 +52,9 @@ describe('journal replay into the ledger', () => {
 
     second = new CamNode(first.config, silentLogger());
     await second.start();
-    await waitFor('replay to finish', async () => (second!.refusal() === undefined ? true : undefined), { timeoutMs: 30_000 });
+    await waitFor('replay to finish', async () => (second!.refusal() === undefined ? true : undefined), {
+      timeoutMs: 30_000,
+    });
     const report = second.status().journal.lastReplay!;
     expect(report.restored).toBe(120);
     expect(report.tornSegments).toEqual([segment]);
@@ -71,12 +76,24 @@ describe('journal replay into the ledger', () => {
     // A segment with one intact record, then a header claiming 1 GiB: corruption, not a torn write.
     const lam = uniqueLamId('corrupt');
     const rus = syntheticBlockRus(lam, 1, 2);
-    const intact = encodeBlock({ lamId: lam, blockSeq: 1, stream: 'recovery', createdAtMs: 1, ruCount: 2, payload: JSON.stringify(rus) });
+    const intact = encodeBlock({
+      lamId: lam,
+      blockSeq: 1,
+      stream: 'recovery',
+      createdAtMs: 1,
+      ruCount: 2,
+      payload: JSON.stringify(rus),
+    });
     const segment = 'segment-000000000000.jnl';
-    writeFileSync(join(journalDir, segment), Buffer.concat([intact, Buffer.from([0x40, 0, 0, 0, 1, 2, 3, 4])]));
+    writeFileSync(
+      join(journalDir, segment),
+      Buffer.concat([intact, Buffer.from([0x40, 0, 0, 0, 1, 2, 3, 4])]),
+    );
     second = new CamNode(first.config, silentLogger());
     await second.start();
-    await waitFor('replay to finish', async () => (second!.refusal() === undefined ? true : undefined), { timeoutMs: 30_000 });
+    await waitFor('replay to finish', async () => (second!.refusal() === undefined ? true : undefined), {
+      timeoutMs: 30_000,
+    });
     expect(second.alarms.isActive('JournalCorrupt')).toBe(true);
     expect(second.status().journal.lastReplay!.corruptSegments).toContain(segment);
     expect(second.status().journal.lastReplay!.restored).toBe(1);

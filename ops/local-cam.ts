@@ -1,12 +1,25 @@
-/** A CAM node as a real child process (`tandem node`), for kill -9 tests. */
+/**
+ * A CAM node as a real child process (`tandem node`) on this host: used by the demo, the
+ * benchmarks and the kill -9 tests. Needs the compiled CLI (npm run build).
+ */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { type Daemon, spawnDaemon, stopWithDeadline, waitFor } from '../../node/common/process.js';
-import { databaseConfigFor } from './galera.js';
+import { type Daemon, spawnDaemon, stopWithDeadline, waitFor } from '../node/common/process.js';
 
-export const CLI = join(import.meta.dirname, '..', '..', 'dist', 'ops', 'cli.js');
+/** dist/ops/cli.js, found from both the sources and dist/. */
+export const CLI = import.meta.dirname.includes(`${join('dist', 'ops')}`)
+  ? join(import.meta.dirname, 'cli.js')
+  : join(import.meta.dirname, '..', 'dist', 'ops', 'cli.js');
+
+export interface LocalDatabase {
+  host: string;
+  port: number;
+  user: string;
+  password: string;
+  database: string;
+}
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -22,7 +35,10 @@ export async function freePort(): Promise<number> {
 export interface CamProcessOptions {
   id: string;
   dir: string;
-  member: 'a' | 'b';
+  database: LocalDatabase;
+  logLevel?: string;
+  /** Fixed ports; free ones are picked when absent. */
+  ports?: { primary: number; recovery: number; admin: number };
   extra?: Record<string, Record<string, unknown>>;
 }
 
@@ -40,16 +56,16 @@ export class CamProcess {
   static async create(opts: CamProcessOptions): Promise<CamProcess> {
     const p = new CamProcess(opts);
     mkdirSync(opts.dir, { recursive: true });
-    p.primaryPort = await freePort();
-    p.recoveryPort = await freePort();
-    p.adminPort = await freePort();
-    const db = databaseConfigFor(opts.member);
+    p.primaryPort = opts.ports?.primary ?? (await freePort());
+    p.recoveryPort = opts.ports?.recovery ?? (await freePort());
+    p.adminPort = opts.ports?.admin ?? (await freePort());
+    const db = opts.database;
     const config = {
       node: {
         id: opts.id,
         dataDir: join(opts.dir, opts.id),
         adminListen: `127.0.0.1:${p.adminPort}`,
-        logLevel: 'info',
+        logLevel: opts.logLevel ?? 'info',
       },
       cam: { ipAddress: '127.0.0.1', primaryPort: p.primaryPort, recoveryPort: p.recoveryPort },
       database: {
@@ -57,7 +73,7 @@ export class CamProcess {
         port: db.port,
         user: db.user,
         password: db.password,
-        name: db.name,
+        name: db.database,
         callTimeoutMs: 5000,
         healthIntervalMs: 200,
       },

@@ -1,0 +1,194 @@
+/**
+ * Ingest benchmark: acknowledged RUs/s and ack latency (p50/p99) for 1, 4 and 16 concurrent LAM
+ * streams against a CAM node (`tandem node`, its own process) on a real Galera pair + garbd, next
+ * to the raw Galera insert ceiling for the same payload measured in the same run.
+ *
+ *   npm run build && node dist/bench/ingest.js [--seconds 10] [--outstanding 16]
+ *
+ * Results go to stdout as Markdown and to bench/results/ingest-<timestamp>.json.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { dirname, join } from 'node:path';
+import mariadb from 'mariadb';
+import { DtpSender } from '../lam/dtp-client.js';
+import { syntheticBlockRus } from '../lam/synthetic.js';
+import { silentLogger } from '../node/common/logger.js';
+import { sleep } from '../node/common/process.js';
+import { LocalGaleraCluster } from '../node/replication/local-cluster.js';
+import { migrate } from '../node/replication/migrations.js';
+import { Database } from '../node/replication/database.js';
+import { databaseSchema } from '../node/config/schema.js';
+import { CamProcess } from '../ops/local-cam.js';
+
+const RUS_PER_BLOCK = 20;
+
+function arg(name: string, fallback: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
+}
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+interface StreamResult {
+  streams: number;
+  rusPerS: number;
+  blocksPerS: number;
+  p50Ms: number;
+  p99Ms: number;
+  acked: number;
+}
+
+/** Closed loop: every stream keeps `outstanding` blocks unacknowledged at all times. */
+async function runStreams(cam: CamProcess, streams: number, seconds: number, outstanding: number): Promise<StreamResult> {
+  const tag = `${streams}s-${Date.now().toString(36)}`;
+  const latencies: number[] = [];
+  let acked = 0;
+  let measuring = false;
+  const senders: DtpSender[] = [];
+  const sentAt = new Map<string, number>();
+  const next = new Map<DtpSender, number>();
+  const feed = (s: DtpSender, lamId: string) => {
+    const seq = (next.get(s) ?? 0) + 1;
+    next.set(s, seq);
+    sentAt.set(`${lamId}#${seq}`, performance.now());
+    s.send({ blockSeq: seq, createdAtMs: Date.now(), rus: syntheticBlockRus(lamId, seq, RUS_PER_BLOCK) });
+  };
+  for (let i = 0; i < streams; i++) {
+    const lamId = `bench-${tag}-${i}`;
+    const s: DtpSender = new DtpSender({
+      target: cam.primaryTarget,
+      lamId,
+      stream: 'primary',
+      log: silentLogger(),
+      onAck: (seq) => {
+        const key = `${lamId}#${seq}`;
+        if (measuring) {
+          latencies.push(performance.now() - sentAt.get(key)!);
+          acked++;
+        }
+        sentAt.delete(key);
+        if (!stopped) feed(s, lamId);
+      },
+    });
+    senders.push(s);
+    s.start();
+    for (let k = 0; k < outstanding; k++) feed(s, lamId);
+  }
+  let stopped = false;
+  await sleep(2000); // warm-up
+  measuring = true;
+  const t0 = performance.now();
+  await sleep(seconds * 1000);
+  measuring = false;
+  const elapsed = (performance.now() - t0) / 1000;
+  stopped = true;
+  await Promise.all(senders.map((s) => s.drained()));
+  for (const s of senders) s.stop();
+  latencies.sort((a, b) => a - b);
+  return {
+    streams,
+    rusPerS: Math.round((acked * RUS_PER_BLOCK) / elapsed),
+    blocksPerS: Math.round(acked / elapsed),
+    p50Ms: Number(percentile(latencies, 50).toFixed(1)),
+    p99Ms: Number(percentile(latencies, 99).toFixed(1)),
+    acked,
+  };
+}
+
+/** The ceiling: the same block rows inserted straight into Galera, many rows per transaction. */
+async function rawCeiling(cluster: LocalGaleraCluster, seconds: number, connections: number, rowsPerTxn: number) {
+  const c = cluster.connectionFor('a');
+  const pool = mariadb.createPool({ ...c, connectionLimit: connections, bigIntAsNumber: true });
+  await pool.query('CREATE TABLE IF NOT EXISTS raw_block LIKE ledger_block');
+  let rows = 0;
+  let txns = 0;
+  const deadline = performance.now() + seconds * 1000;
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: connections }, async (_, w) => {
+      const conn = await pool.getConnection();
+      let seq = 0;
+      while (performance.now() < deadline) {
+        const values: unknown[] = [];
+        for (let i = 0; i < rowsPerTxn; i++) {
+          seq++;
+          const payload = JSON.stringify(syntheticBlockRus(`raw-${w}`, seq, RUS_PER_BLOCK));
+          values.push(`raw-${w}-${t0}`, seq, 'primary', RUS_PER_BLOCK, Date.now(), 'bench', payload);
+        }
+        await conn.beginTransaction();
+        await conn.query(
+          `INSERT INTO raw_block (lam_id, block_seq, stream, ru_count, created_at_ms, received_by, payload) VALUES ${Array(rowsPerTxn).fill('(?,?,?,?,?,?,?)').join(',')}`,
+          values,
+        );
+        await conn.commit();
+        rows += rowsPerTxn;
+        txns++;
+      }
+      await conn.release();
+    }),
+  );
+  const elapsed = (performance.now() - t0) / 1000;
+  await pool.query('DROP TABLE raw_block');
+  await pool.end();
+  return { connections, rowsPerTxn, blocksPerS: Math.round(rows / elapsed), rusPerS: Math.round((rows * RUS_PER_BLOCK) / elapsed), txnPerS: Math.round(txns / elapsed) };
+}
+
+async function main(): Promise<void> {
+  const seconds = arg('seconds', 10);
+  const outstanding = arg('outstanding', 16);
+  const base = '/tmp/tandem-bench';
+  const cluster = new LocalGaleraCluster({ baseDir: join(base, 'galera'), basePort: 28300 });
+  let cam: CamProcess | undefined;
+  const loadBefore = loadavg();
+  try {
+    await cluster.start();
+    const { database, ...conn } = cluster.connectionFor('a');
+    const db = new Database(databaseSchema.parse({ ...conn, name: database }), silentLogger());
+    await migrate(db, silentLogger());
+    await db.close();
+    cam = await CamProcess.create({ id: 'cam-bench', dir: join(base, 'cam'), database: cluster.connectionFor('a'), logLevel: 'warn' });
+    cam.start();
+    await cam.waitAccepting();
+
+    const ceiling = await rawCeiling(cluster, seconds, 8, 50);
+    const results: StreamResult[] = [];
+    for (const n of [1, 4, 16]) results.push(await runStreams(cam, n, seconds, outstanding));
+    const status = (await cam.status()) as { ingest: { batches: number; blocksStored: number; maxBatchBlocksSeen: number } };
+    const loadAfter = loadavg();
+
+    const lines = [
+      `Ingest benchmark — ${new Date().toISOString()}`,
+      `machine: ${cpus().length} × ${cpus()[0]?.model ?? '?'}; load average before ${loadBefore.map((l) => l.toFixed(2)).join(' ')}, after ${loadAfter.map((l) => l.toFixed(2)).join(' ')}`,
+      `payload: blocks of ${RUS_PER_BLOCK} synthetic RUs (~${Math.round(JSON.stringify(syntheticBlockRus('x', 1, RUS_PER_BLOCK)).length / 1024)} KiB JSON); ${outstanding} blocks outstanding per stream; ${seconds} s per run after 2 s warm-up`,
+      '',
+      '| LAM streams | acked RUs/s | acked blocks/s | ack p50 (ms) | ack p99 (ms) | of raw ceiling |',
+      '|---:|---:|---:|---:|---:|---:|',
+      ...results.map(
+        (r) =>
+          `| ${r.streams} | ${r.rusPerS} | ${r.blocksPerS} | ${r.p50Ms} | ${r.p99Ms} | ${((100 * r.rusPerS) / ceiling.rusPerS).toFixed(0)} % |`,
+      ),
+      '',
+      `raw Galera ceiling (same rows, ${ceiling.connections} connections, ${ceiling.rowsPerTxn} rows per transaction): ${ceiling.rusPerS} RUs/s = ${ceiling.blocksPerS} blocks/s, ${ceiling.txnPerS} txn/s`,
+      `group commit: ${status.ingest.blocksStored} blocks in ${status.ingest.batches} batches (mean ${(status.ingest.blocksStored / status.ingest.batches).toFixed(1)}, max ${status.ingest.maxBatchBlocksSeen} blocks per batch)`,
+    ];
+    process.stdout.write(`${lines.join('\n')}\n`);
+    const out = join(dirname(import.meta.dirname.replace(`${join('dist', 'bench')}`, 'bench')), 'bench', 'results');
+    mkdirSync(out, { recursive: true });
+    writeFileSync(
+      join(out, `ingest-${new Date().toISOString().replace(/[:.]/g, '-')}.json`),
+      JSON.stringify({ loadBefore, loadAfter, ceiling, results, ingest: status.ingest, seconds, outstanding }, null, 2),
+    );
+  } finally {
+    await cam?.stop();
+    await cluster.stopAll();
+  }
+}
+
+main().catch((err) => {
+  process.stderr.write(`bench failed: ${(err as Error).stack ?? err}\n`);
+  process.exit(1);
+});
