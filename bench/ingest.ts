@@ -15,10 +15,10 @@ import { DtpSender } from '../lam/dtp-client.js';
 import { syntheticBlockRus } from '../lam/synthetic.js';
 import { silentLogger } from '../node/common/logger.js';
 import { sleep } from '../node/common/process.js';
+import { databaseSchema } from '../node/config/schema.js';
+import { Database } from '../node/replication/database.js';
 import { LocalGaleraCluster } from '../node/replication/local-cluster.js';
 import { migrate } from '../node/replication/migrations.js';
-import { Database } from '../node/replication/database.js';
-import { databaseSchema } from '../node/config/schema.js';
 import { CamProcess } from '../ops/local-cam.js';
 
 const RUS_PER_BLOCK = 20;
@@ -43,7 +43,12 @@ interface StreamResult {
 }
 
 /** Closed loop: every stream keeps `outstanding` blocks unacknowledged at all times. */
-async function runStreams(cam: CamProcess, streams: number, seconds: number, outstanding: number): Promise<StreamResult> {
+async function runStreams(
+  cam: CamProcess,
+  streams: number,
+  seconds: number,
+  outstanding: number,
+): Promise<StreamResult> {
   const tag = `${streams}s-${Date.now().toString(36)}`;
   const latencies: number[] = [];
   let acked = 0;
@@ -100,7 +105,12 @@ async function runStreams(cam: CamProcess, streams: number, seconds: number, out
 }
 
 /** The ceiling: the same block rows inserted straight into Galera, many rows per transaction. */
-async function rawCeiling(cluster: LocalGaleraCluster, seconds: number, connections: number, rowsPerTxn: number) {
+async function rawCeiling(
+  cluster: LocalGaleraCluster,
+  seconds: number,
+  connections: number,
+  rowsPerTxn: number,
+) {
   const c = cluster.connectionFor('a');
   const pool = mariadb.createPool({ ...c, connectionLimit: connections, bigIntAsNumber: true });
   await pool.query('CREATE TABLE IF NOT EXISTS raw_block LIKE ledger_block');
@@ -134,7 +144,13 @@ async function rawCeiling(cluster: LocalGaleraCluster, seconds: number, connecti
   const elapsed = (performance.now() - t0) / 1000;
   await pool.query('DROP TABLE raw_block');
   await pool.end();
-  return { connections, rowsPerTxn, blocksPerS: Math.round(rows / elapsed), rusPerS: Math.round((rows * RUS_PER_BLOCK) / elapsed), txnPerS: Math.round(txns / elapsed) };
+  return {
+    connections,
+    rowsPerTxn,
+    blocksPerS: Math.round(rows / elapsed),
+    rusPerS: Math.round((rows * RUS_PER_BLOCK) / elapsed),
+    txnPerS: Math.round(txns / elapsed),
+  };
 }
 
 async function main(): Promise<void> {
@@ -150,14 +166,21 @@ async function main(): Promise<void> {
     const db = new Database(databaseSchema.parse({ ...conn, name: database }), silentLogger());
     await migrate(db, silentLogger());
     await db.close();
-    cam = await CamProcess.create({ id: 'cam-bench', dir: join(base, 'cam'), database: cluster.connectionFor('a'), logLevel: 'warn' });
+    cam = await CamProcess.create({
+      id: 'cam-bench',
+      dir: join(base, 'cam'),
+      database: cluster.connectionFor('a'),
+      logLevel: 'warn',
+    });
     cam.start();
     await cam.waitAccepting();
 
     const ceiling = await rawCeiling(cluster, seconds, 8, 50);
     const results: StreamResult[] = [];
     for (const n of [1, 4, 16]) results.push(await runStreams(cam, n, seconds, outstanding));
-    const status = (await cam.status()) as { ingest: { batches: number; blocksStored: number; maxBatchBlocksSeen: number } };
+    const status = (await cam.status()) as {
+      ingest: { batches: number; blocksStored: number; maxBatchBlocksSeen: number };
+    };
     const loadAfter = loadavg();
 
     const lines = [
@@ -176,11 +199,19 @@ async function main(): Promise<void> {
       `group commit: ${status.ingest.blocksStored} blocks in ${status.ingest.batches} batches (mean ${(status.ingest.blocksStored / status.ingest.batches).toFixed(1)}, max ${status.ingest.maxBatchBlocksSeen} blocks per batch)`,
     ];
     process.stdout.write(`${lines.join('\n')}\n`);
-    const out = join(dirname(import.meta.dirname.replace(`${join('dist', 'bench')}`, 'bench')), 'bench', 'results');
+    const out = join(
+      dirname(import.meta.dirname.replace(`${join('dist', 'bench')}`, 'bench')),
+      'bench',
+      'results',
+    );
     mkdirSync(out, { recursive: true });
     writeFileSync(
       join(out, `ingest-${new Date().toISOString().replace(/[:.]/g, '-')}.json`),
-      JSON.stringify({ loadBefore, loadAfter, ceiling, results, ingest: status.ingest, seconds, outstanding }, null, 2),
+      JSON.stringify(
+        { loadBefore, loadAfter, ceiling, results, ingest: status.ingest, seconds, outstanding },
+        null,
+        2,
+      ),
     );
   } finally {
     await cam?.stop();

@@ -80,6 +80,7 @@ export class CamNode {
       config.ingest.maxBatchBlocks,
       log.child({ part: 'ingest' }),
       (err) => this.onBatchError(err),
+      () => this.alarms.clear(ALARM_JOURNAL_FAILURE, 'journal writes succeed again'),
     );
     this.health.onChange((h) => this.onHealthChange(h.writable, h.reason));
     await this.health.checkNow();

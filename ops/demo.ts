@@ -85,7 +85,9 @@ async function main(): Promise<number> {
       senders.push(s);
     });
 
-    say(`▶ ${lamCount} LAMs send RU blocks (1–20 RUs) for ${seconds} s; cam-a is killed with SIGKILL halfway`);
+    say(
+      `▶ ${lamCount} LAMs send RU blocks (1–20 RUs) for ${seconds} s; cam-a is killed with SIGKILL halfway`,
+    );
     const until = Date.now() + seconds * 1000;
     const killAt = Date.now() + (seconds * 1000) / 2;
     let killed = false;

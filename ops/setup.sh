@@ -29,5 +29,7 @@ fi
 
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "setup: installing npm packages"
-  npm ci --no-audit --no-fund --loglevel=error
+  # `npm install --no-save` rather than `npm ci`: with npm 11 the lock file omits other platforms'
+  # optional packages (Biome's binaries), which `npm ci` then reports as missing.
+  npm install --no-audit --no-fund --no-save --loglevel=error
 fi

@@ -51,6 +51,7 @@ export class GroupCommitter {
     private readonly maxBatchBlocks: number,
     private readonly log: Logger,
     private readonly onBatchError: (err: unknown) => void = () => undefined,
+    private readonly onBatchStored: () => void = () => undefined,
   ) {}
 
   submit(block: LedgerBlock): Promise<StoreOutcome> {
@@ -80,6 +81,7 @@ export class GroupCommitter {
         this.stats.batches++;
         this.stats.lastBatchBlocks = batch.length;
         this.stats.maxBatchBlocksSeen = Math.max(this.stats.maxBatchBlocksSeen, batch.length);
+        this.onBatchStored();
         batch.forEach((p, i) => {
           const outcome = outcomes[i]!;
           if (outcome === 'stored') {

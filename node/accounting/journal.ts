@@ -23,6 +23,8 @@ export class Journal {
   private handle: FileHandle | undefined;
   private currentName = '';
   private currentBytes = 0;
+  /** After a failed write the segment's tail is suspect: continue in a fresh segment. */
+  private segmentSuspect = false;
 
   private constructor(
     readonly dir: string,
@@ -40,15 +42,29 @@ export class Journal {
   /** Appends the blocks and returns once they are on disk (one write, one fdatasync). */
   async append(blocks: readonly LedgerBlock[]): Promise<void> {
     if (blocks.length === 0) return;
-    if (this.currentBytes >= this.config.segmentBytes) await this.startSegment();
+    const suspect = this.segmentSuspect && this.currentBytes > 0; // an empty segment was truncated clean
+    if (suspect || this.currentBytes >= this.config.segmentBytes) await this.startSegment();
     const buf = Buffer.concat(blocks.map(encodeBlock));
     const handle = this.handle!;
-    let written = 0;
-    while (written < buf.length) {
-      const { bytesWritten } = await handle.write(buf, written, buf.length - written);
-      written += bytesWritten;
+    try {
+      let written = 0;
+      while (written < buf.length) {
+        const { bytesWritten } = await handle.write(
+          buf,
+          written,
+          buf.length - written,
+          this.currentBytes + written,
+        );
+        written += bytesWritten;
+      }
+      await handle.datasync();
+    } catch (err) {
+      // A partial record (e.g. disk full) must not sit between good ones: cut it off, and never
+      // trust this segment's tail again (after a failed fsync the page cache state is unknown).
+      this.segmentSuspect = true;
+      await handle.truncate(this.currentBytes).catch(() => undefined);
+      throw err;
     }
-    await handle.datasync();
     this.currentBytes += buf.length;
   }
 
@@ -91,6 +107,7 @@ export class Journal {
     this.currentName = segmentName(next);
     this.handle = await open(join(this.dir, this.currentName), 'wx');
     this.currentBytes = 0;
+    this.segmentSuspect = false;
     // Make the new file's directory entry durable too.
     const dirHandle = await open(this.dir, 'r');
     await dirHandle.sync();
