@@ -57,6 +57,8 @@ export type Connection = PoolConnection;
 
 export class Database {
   private readonly pool: Pool;
+  /** Transactions retried after a certification conflict or lock wait timeout. */
+  readonly stats = { retries: 0, timeouts: 0 };
 
   constructor(
     private readonly config: DatabaseConfig,
@@ -101,6 +103,7 @@ export class Database {
       timer = setTimeout(() => {
         // The connection may be stuck in a call the server will never answer: drop it.
         conn?.destroy();
+        this.stats.timeouts++;
         reject(new DatabaseUnavailableError(`database did not answer within ${timeoutMs} ms`));
       }, timeoutMs);
     });
@@ -142,6 +145,7 @@ export class Database {
         });
       } catch (err) {
         if (isRetryable(err) && attempt < retries) {
+          this.stats.retries++;
           this.log.debug({ attempt, errno: errnoOf(err) }, 'transaction conflict, retrying');
           await new Promise((r) => setTimeout(r, 2 + Math.random() * 10 * (attempt + 1)));
           continue;

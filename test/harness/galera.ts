@@ -34,6 +34,7 @@ export async function sqlOn(member: 'a' | 'b') {
   const conn = await mariadb.createConnection({
     ...testCluster().connectionFor(member),
     bigIntAsNumber: true,
+    decimalAsNumber: true,
     connectTimeout: 3000,
   });
   await conn.query('SET SESSION wsrep_sync_wait = 1');

@@ -11,9 +11,9 @@ import { databaseConfigFor } from './galera.js';
 
 export async function startCamNode(
   member: 'a' | 'b',
-  overrides: { ingest?: Record<string, unknown>; id?: string } = {},
+  overrides: { ingest?: Record<string, unknown>; id?: string; dataDir?: string } = {},
 ): Promise<{ node: CamNode; config: NodeConfig; primary: string; recovery: string }> {
-  const dir = mkdtempSync(join(tmpdir(), 'tandem-cam-'));
+  const dir = overrides.dataDir ?? mkdtempSync(join(tmpdir(), 'tandem-cam-'));
   const primaryPort = await freePort();
   const recoveryPort = await freePort();
   const adminPort = await freePort();
