@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { DtpSender } from '../../lam/dtp-client.js';
 import { CamNode } from '../../node/cam-node.js';
 import { createLogger, silentLogger } from '../../node/common/logger.js';
+import { waitFor } from '../../node/common/process.js';
 import { type NodeConfig, parseNodeConfig } from '../../node/config/schema.js';
 import { freePort } from '../../ops/local-cam.js';
 import { databaseConfigFor } from './galera.js';
@@ -25,6 +26,13 @@ export async function startCamNode(
   });
   const node = new CamNode(config, process.env.TANDEM_TEST_LOG ? createLogger('debug') : silentLogger());
   await node.start();
+  await waitFor(
+    `${config.node.id} to accept blocks`,
+    async () => (node.refusal() === undefined ? true : undefined),
+    {
+      timeoutMs: 30_000,
+    },
+  );
   return { node, config, primary: `127.0.0.1:${primaryPort}`, recovery: `127.0.0.1:${recoveryPort}` };
 }
 
@@ -32,8 +40,13 @@ export function uniqueLamId(prefix: string): string {
   return `${prefix}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
 }
 
-export function sender(target: string, lamId: string, stream: 'primary' | 'recovery' = 'primary'): DtpSender {
-  const s = new DtpSender({ target, lamId, stream, log: silentLogger() });
+export function sender(
+  target: string,
+  lamId: string,
+  stream: 'primary' | 'recovery' = 'primary',
+  onAck?: (blockSeq: number, status: 'stored' | 'duplicate') => void,
+): DtpSender {
+  const s = new DtpSender({ target, lamId, stream, log: silentLogger(), onAck });
   s.start();
   return s;
 }

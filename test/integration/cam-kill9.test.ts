@@ -43,9 +43,7 @@ describe('CAM kill -9 under load', () => {
     const ackedBeforeKill: Set<string>[] = [];
     const acked = new Set<string>();
     for (const lamId of lamIds) {
-      const s = sender(cam.primaryTarget, lamId);
-      (s as unknown as { opts: { onAck: (seq: number) => void } }).opts.onAck = (seq) =>
-        acked.add(`${lamId}#${seq}`);
+      const s = sender(cam.primaryTarget, lamId, 'primary', (seq) => acked.add(`${lamId}#${seq}`));
       senders.push(s);
     }
 

@@ -22,9 +22,6 @@ describe('journal replay into the ledger', () => {
   beforeAll(async () => {
     await waitForHealthyCluster();
     first = await startCamNode('a', { id: 'cam-replay' });
-    await waitFor('CAM to accept', async () => (first.node.refusal() === undefined ? true : undefined), {
-      timeoutMs: 30_000,
-    });
   });
   afterAll(async () => {
     await first?.node.stop();
