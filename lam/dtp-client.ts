@@ -29,6 +29,10 @@ export interface DtpSenderOptions {
   log: Logger;
   onAck?: (blockSeq: number, status: 'stored' | 'duplicate') => void;
   onError?: (error: WireError) => void;
+  /** Called at every Welcome, i.e. when the stream is (again) ready for blocks. */
+  onConnect?: () => void;
+  /** Most blocks this sender puts in flight, even if the CAM's window allows more. */
+  maxInFlight?: number;
   minBackoffMs?: number;
   maxBackoffMs?: number;
 }
@@ -66,6 +70,11 @@ export class DtpSender {
 
   get pending(): number {
     return this.unacked.size;
+  }
+
+  /** Blocks sent on the current call and not yet acknowledged. */
+  get inFlightCount(): number {
+    return this.inFlight.size;
   }
 
   get connected(): boolean {
@@ -125,10 +134,11 @@ export class DtpSender {
   private onFrame(call: ClientCall, frame: CamFrame): void {
     if (call !== this.call) return;
     if (frame.frame === 'welcome') {
-      this.window = frame.welcome.window;
+      this.window = Math.min(frame.welcome.window, this.opts.maxInFlight ?? Number.POSITIVE_INFINITY);
       this.stats.connects++;
       this.backoffMs = this.opts.minBackoffMs ?? 100;
       this.pump();
+      this.opts.onConnect?.();
     } else if (frame.frame === 'ack') {
       const seq = frame.ack.block_seq;
       this.inFlight.delete(seq);

@@ -1,14 +1,20 @@
 #!/usr/bin/env node
+import { readFileSync } from 'node:fs';
 /** `tandem`: the one command-line entry point. Subcommands grow with each capability. */
 import { Command } from 'commander';
+import { LamAgent } from '../lam/agent.js';
+import { LamApi } from '../lam/api.js';
+import { callLamApi } from '../lam/api-client.js';
+import { repairSpool, verifySpool } from '../lam/spool-check.js';
 import { LamRegistry } from '../node/accounting/lam-registry.js';
 import { CamNode } from '../node/cam-node.js';
 import { createLogger, silentLogger } from '../node/common/logger.js';
 import { tandemVersion } from '../node/common/version.js';
-import { loadLamConfig, loadNodeConfig } from '../node/config/load.js';
+import { loadLamConfig, loadLamConfigFile, loadNodeConfig } from '../node/config/load.js';
 import { ConfigError } from '../node/config/schema.js';
 import { Database } from '../node/replication/database.js';
 import { migrate } from '../node/replication/migrations.js';
+import { checkRecordingUnit } from '../proto/ru.js';
 import { formatStatus } from './status-format.js';
 
 const program = new Command();
@@ -141,5 +147,145 @@ lam
     for (const l of lams)
       process.stdout.write(`${l.lamId}\t${l.enabled ? 'enabled' : 'disabled'}\t${l.description}\n`);
   });
+
+const lamCmd = program.command('lam').description('the LAM agent (Local Accounting Manager)');
+
+lamCmd
+  .command('run')
+  .description('run the LAM daemon (foreground): local API, blocks, spool, primary and recovery streams')
+  .requiredOption('-c, --config <file>', 'LAM configuration (YAML): sections lam (Table 3) and agent')
+  .action(async (opts: { config: string }) => {
+    const cfg = withConfig(() => loadLamConfigFile(opts.config));
+    const log = createLogger(cfg.agent.logLevel, { lam: cfg.lam.componentName });
+    const agent = new LamAgent({ lam: cfg.lam, agent: cfg.agent, log });
+    const api = new LamApi(agent, cfg.agent.apiListen);
+    const shutdown = async () => {
+      await api.stop().catch(() => undefined);
+      await agent.stop();
+      process.exit(0);
+    };
+    process.on('SIGTERM', () => void shutdown());
+    process.on('SIGINT', () => void shutdown());
+    try {
+      await agent.start();
+      await api.start();
+    } catch (err) {
+      process.stderr.write(`tandem lam run: ${(err as Error).message}\n`);
+      process.exit(1);
+    }
+  });
+
+lamCmd
+  .command('inject')
+  .description('submit RUs from a JSON-lines file (docs/ru-format.md) to a running LAM')
+  .requiredOption('-f, --file <ru.ndjson>', 'one RU per line')
+  .option('-c, --config <file>', 'LAM configuration (to find its API)')
+  .option('--api <address>', 'LAM API: host:port or Unix socket path', '127.0.0.1:7700')
+  .option('--durable', "return only once every RU is fsync'd in the spool")
+  .option('--batch <n>', 'RUs per request', '200')
+  .action(async (opts: { file: string; config?: string; api: string; durable?: boolean; batch: string }) => {
+    const api = opts.config ? withConfig(() => loadLamConfigFile(opts.config!)).agent.apiListen : opts.api;
+    const rus = readRuLines(opts.file);
+    const batch = Math.max(1, Number(opts.batch) || 200);
+    let sent = 0;
+    for (let i = 0; i < rus.length; i += batch) {
+      const chunk = rus.slice(i, i + batch);
+      const res = await callLamApi(
+        api,
+        'POST',
+        `/rus?durable=${opts.durable ? 'true' : 'false'}`,
+        chunk,
+      ).catch((err: Error) => {
+        process.stderr.write(`tandem lam inject: no LAM answers at ${api}: ${err.message}\n`);
+        process.exit(1);
+      });
+      if (res.status >= 300) {
+        process.stderr.write(
+          `tandem lam inject: LAM refused RUs ${i + 1}–${i + chunk.length}: ${String(res.body.error)}\n`,
+        );
+        process.stderr.write(`${sent} RUs were accepted before that\n`);
+        process.exit(1);
+      }
+      sent += chunk.length;
+    }
+    process.stdout.write(`${sent} RUs accepted${opts.durable ? ' (durable)' : ''}\n`);
+  });
+
+lamCmd
+  .command('status')
+  .option('-c, --config <file>', 'LAM configuration (to find its API)')
+  .option('--api <address>', 'LAM API: host:port or Unix socket path', '127.0.0.1:7700')
+  .action(async (opts: { config?: string; api: string }) => {
+    const api = opts.config ? withConfig(() => loadLamConfigFile(opts.config!)).agent.apiListen : opts.api;
+    const res = await callLamApi(api, 'GET', '/status').catch((err: Error) => {
+      process.stderr.write(`tandem lam status: no LAM answers at ${api}: ${err.message}\n`);
+      process.exit(1);
+    });
+    process.stdout.write(`${JSON.stringify(res.body, null, 2)}\n`);
+  });
+
+const spoolCmd = lamCmd.command('spool').description('inspect or repair a LAM spool directory');
+spoolCmd
+  .command('verify')
+  .argument('<dir>')
+  .description('report every spool file: blocks, RUs, damaged bytes; exit 1 if any is damaged')
+  .action(async (dir: string) => {
+    const files = await verifySpool(dir);
+    let damaged = 0;
+    for (const f of files) {
+      const state = f.problem ? `DAMAGED (${f.problem} tail of ${f.damagedBytes} bytes)` : 'ok';
+      if (f.problem) damaged++;
+      process.stdout.write(`${f.file}\t${f.blocks} blocks\t${f.rus} RUs\t${f.bytes} bytes\t${state}\n`);
+    }
+    process.stdout.write(`${files.length} files, ${damaged} damaged\n`);
+    process.exitCode = damaged > 0 ? 1 : 0;
+  });
+spoolCmd
+  .command('repair')
+  .argument('<dir>')
+  .description('move damaged tails to quarantine/, keep every intact block (what a starting LAM does)')
+  .action(async (dir: string) => {
+    const report = await repairSpool(dir);
+    for (const q of report.quarantined)
+      process.stdout.write(
+        `${q.file}: ${q.problem} tail of ${q.bytes} bytes → ${q.movedTo}; ${q.keptBlocks} blocks kept\n`,
+      );
+    process.stdout.write(
+      `${report.files} files, ${report.unacked} unacknowledged blocks, ${report.quarantined.length} repaired\n`,
+    );
+  });
+
+/** Reads RU JSON lines; a bad line stops everything and is named (nothing is sent). */
+function readRuLines(file: string): unknown[] {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    process.stderr.write(`tandem: ${file}: cannot be read (${(err as Error).message})\n`);
+    process.exit(2);
+  }
+  const rus: unknown[] = [];
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!.trim();
+    if (line === '') continue;
+    let value: unknown;
+    try {
+      value = JSON.parse(line);
+    } catch (err) {
+      process.stderr.write(`tandem: ${file} line ${i + 1}: not JSON (${(err as Error).message})\n`);
+      process.exit(2);
+    }
+    const checked = checkRecordingUnit(value);
+    if (!checked.ok) {
+      process.stderr.write(
+        `tandem: ${file} line ${i + 1}: ${checked.problem.field} ${checked.problem.message}\n`,
+      );
+      process.exit(2);
+    }
+    rus.push(checked.value);
+  }
+  return rus;
+}
 
 await program.parseAsync(process.argv);

@@ -8,9 +8,9 @@ import { mkdirSync } from 'node:fs';
 import { type FileHandle, open, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
+import { type DecodedSegment, decodeSegment, encodeBlock } from '../common/block-record.js';
 import type { JournalConfig } from '../config/schema.js';
 import type { LedgerBlock } from './block.js';
-import { type DecodedSegment, decodeSegment, encodeBlock } from './journal-format.js';
 
 const SEGMENT = /^segment-(\d{12})\.jnl$/;
 const segmentName = (n: number) => `segment-${String(n).padStart(12, '0')}.jnl`;

@@ -1,6 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
-import { ConfigError, type LamConfig, type NodeConfig, parseLamConfig, parseNodeConfig } from './schema.js';
+import {
+  ConfigError,
+  type LamConfig,
+  type LamConfigFile,
+  type NodeConfig,
+  parseLamConfig,
+  parseLamConfigFile,
+  parseNodeConfig,
+} from './schema.js';
 
 /** Reads a YAML (or JSON) file; a syntax error names the file, line and column. */
 export function readConfigFile(path: string): unknown {
@@ -19,3 +27,4 @@ export function readConfigFile(path: string): unknown {
 
 export const loadNodeConfig = (path: string): NodeConfig => parseNodeConfig(readConfigFile(path));
 export const loadLamConfig = (path: string): LamConfig => parseLamConfig(readConfigFile(path));
+export const loadLamConfigFile = (path: string): LamConfigFile => parseLamConfigFile(readConfigFile(path));

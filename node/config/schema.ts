@@ -146,7 +146,26 @@ export const nodeConfigSchema = z.strictObject({
 });
 export type NodeConfig = z.output<typeof nodeConfigSchema>;
 
-export const lamConfigFileSchema = z.strictObject({ lam: lamSchema });
+/** The LAM daemon's own settings (not in Table 3). */
+export const lamAgentSchema = z.strictObject({
+  /** host:port on loopback, or an absolute Unix socket path. */
+  apiListen: str({
+    min: 3,
+    max: 270,
+    default: '127.0.0.1:7700',
+    rule: {
+      test: (v) => v.startsWith('/') || LISTEN_ADDRESS.test(v),
+      allowed: 'host:port or an absolute Unix socket path',
+    },
+  }),
+  /** Blocks in flight on the recovery stream: small, so the primary stream keeps priority. */
+  recoveryWindow: int({ min: 1, max: 1000, default: 4, unit: 'blocks' }),
+  logLevel: oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const, 'info'),
+});
+export type LamAgentConfig = z.output<typeof lamAgentSchema>;
+
+export const lamConfigFileSchema = z.strictObject({ lam: lamSchema, agent: lamAgentSchema.prefault({}) });
+export type LamConfigFile = z.output<typeof lamConfigFileSchema>;
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -180,3 +199,4 @@ export function parseWith<S extends z.ZodType>(schema: S, input: unknown): z.out
 
 export const parseNodeConfig = (input: unknown): NodeConfig => parseWith(nodeConfigSchema, input);
 export const parseLamConfig = (input: unknown): LamConfig => parseWith(lamConfigFileSchema, input).lam;
+export const parseLamConfigFile = (input: unknown): LamConfigFile => parseWith(lamConfigFileSchema, input);

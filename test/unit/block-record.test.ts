@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { syntheticBlockRus } from '../../lam/synthetic.js';
 import type { LedgerBlock } from '../../node/accounting/block.js';
-import { decodeSegment, encodeBlock, RECORD_HEADER_BYTES } from '../../node/accounting/journal-format.js';
+import { decodeSegment, encodeBlock, RECORD_HEADER_BYTES } from '../../node/common/block-record.js';
 
 const block = (seq: number, lamId = 'lam-1'): LedgerBlock => {
   const rus = syntheticBlockRus(lamId, seq, 2);

@@ -1,9 +1,9 @@
 /**
- * Framing of the local ingest journal: [u32 length][u32 crc32(body)][body], big-endian; the body
+ * Framing of block logs (the CAM's journal, the LAM's spool): [u32 length][u32 crc32(body)][body], big-endian; the body
  * is one LedgerBlock as JSON. Pure functions, so torn and corrupt tails are tested without I/O.
  */
 import { crc32 } from 'node:zlib';
-import type { LedgerBlock } from './block.js';
+import type { LedgerBlock } from '../accounting/block.js';
 
 export const RECORD_HEADER_BYTES = 8;
 /** A length above this is treated as corruption, not as a record to allocate for. */

@@ -1,0 +1,171 @@
+/**
+ * LAM benchmark: how fast a large spool backlog drains on the recovery stream compared with live
+ * ingest on the primary stream, and what the drain does to primary-stream ack latency (a probe LAM
+ * sends one block every 20 ms and times its acks, without and during a drain).
+ *
+ *   npm run build && node dist/bench/lam-drain.js [--rus 40000]
+ */
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { LamAgent } from '../lam/agent.js';
+import { DtpSender } from '../lam/dtp-client.js';
+import { syntheticBlockRus, syntheticRu } from '../lam/synthetic.js';
+import { silentLogger } from '../node/common/logger.js';
+import { sleep, waitFor } from '../node/common/process.js';
+import { parseLamConfigFile } from '../node/config/schema.js';
+import { LocalGaleraCluster } from '../node/replication/local-cluster.js';
+import { CamProcess } from '../ops/local-cam.js';
+
+function arg(name: string, fallback: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
+}
+const pct = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
+
+function newLam(cam: CamProcess, name: string): LamAgent {
+  const cfg = parseLamConfigFile({
+    lam: {
+      componentName: name,
+      primaryCamIpAddress: '127.0.0.1',
+      primaryCamPort: cam.primaryPort,
+      recoveryCamIpAddress: '127.0.0.1',
+      recoveryCamPort: cam.recoveryPort,
+      baseFilePath: mkdtempSync(join(tmpdir(), 'tandem-bench-lam-')),
+    },
+  });
+  return new LamAgent({ lam: cfg.lam, agent: cfg.agent, log: silentLogger() });
+}
+
+async function submitAll(lam: LamAgent, name: string, count: number): Promise<void> {
+  for (let n = 0; n < count; n++) {
+    for (;;) {
+      try {
+        await lam.submit({ ...syntheticRu(name, n), uID: `${name}-${n}` });
+        break;
+      } catch {
+        await sleep(2); // RU queue full: the writer is behind
+      }
+    }
+  }
+}
+
+/** A probe LAM on the primary stream: one 20-RU block every 20 ms, ack latency recorded. */
+async function probeLatency(
+  cam: CamProcess,
+  seconds: number,
+): Promise<{ p50: number; p99: number; n: number }> {
+  const name = `probe-${Date.now().toString(36)}`;
+  const sentAt = new Map<number, number>();
+  const lat: number[] = [];
+  const s = new DtpSender({
+    target: cam.primaryTarget,
+    lamId: name,
+    stream: 'primary',
+    log: silentLogger(),
+    onAck: (seq) => lat.push(performance.now() - sentAt.get(seq)!),
+  });
+  s.start();
+  await waitFor('probe connected', async () => (s.connected ? true : undefined), { timeoutMs: 10_000 });
+  const end = Date.now() + seconds * 1000;
+  for (let seq = 1; Date.now() < end; seq++) {
+    sentAt.set(seq, performance.now());
+    s.send({ blockSeq: seq, createdAtMs: Date.now(), rus: syntheticBlockRus(name, seq, 20) });
+    await sleep(20);
+  }
+  await s.drained();
+  s.stop();
+  lat.sort((a, b) => a - b);
+  return { p50: Number(pct(lat, 50).toFixed(1)), p99: Number(pct(lat, 99).toFixed(1)), n: lat.length };
+}
+
+async function main(): Promise<void> {
+  const rus = arg('rus', 40_000);
+  const base = '/tmp/tandem-bench-lam';
+  const cluster = new LocalGaleraCluster({ baseDir: join(base, 'galera'), basePort: 28400 });
+  let cam: CamProcess | undefined;
+  const loadBefore = loadavg();
+  try {
+    await cluster.start();
+    cam = await CamProcess.create({
+      id: 'cam-bench-lam',
+      dir: join(base, 'cam'),
+      database: cluster.connectionFor('a'),
+      logLevel: 'warn',
+    });
+    cam.start();
+    await cam.waitAccepting();
+
+    // 1. Live ingest: CAM up, RUs submitted as fast as the LAM takes them, all on the primary stream.
+    const liveLam = newLam(cam, 'live');
+    await liveLam.start();
+    let t0 = performance.now();
+    await submitAll(liveLam, 'live', rus);
+    await liveLam.drained(300_000);
+    const liveS = (performance.now() - t0) / 1000;
+    await liveLam.stop();
+
+    // 2. Probe latency with no drain.
+    const idle = await probeLatency(cam, 8);
+
+    // 3. Backlog: CAM down while the RUs are submitted, then up; the backlog drains on recovery.
+    await cam.stop();
+    const drainLam = newLam(cam, 'drain');
+    await drainLam.start();
+    await submitAll(drainLam, 'drain', rus);
+    await waitFor(
+      'all spooled',
+      async () => (drainLam.status().counters.queuedRus === 0 ? true : undefined),
+      { timeoutMs: 60_000 },
+    );
+    const backlogBlocks = drainLam.status().spool.unackedBlocks;
+    cam.start();
+    await cam.waitAccepting();
+    t0 = performance.now();
+    const during = probeLatency(cam, 8);
+    await drainLam.drained(600_000);
+    const drainS = (performance.now() - t0) / 1000;
+    const busy = await during;
+    const counters = drainLam.counters;
+    await drainLam.stop();
+    const loadAfter = loadavg();
+
+    const liveRate = Math.round(rus / liveS);
+    const drainRate = Math.round(rus / drainS);
+    const lines = [
+      `LAM drain benchmark — ${new Date().toISOString()}`,
+      `machine: ${cpus().length} × ${cpus()[0]?.model ?? '?'}; load average before ${loadBefore.map((l) => l.toFixed(2)).join(' ')}, after ${loadAfter.map((l) => l.toFixed(2)).join(' ')}`,
+      `${rus} RUs (blocks of ≤ 20), recovery window 4 blocks`,
+      '',
+      '| measure | value |',
+      '|---|---:|',
+      `| live ingest (primary stream), RUs/s | ${liveRate} |`,
+      `| backlog drain (recovery stream, ${backlogBlocks} blocks), RUs/s | ${drainRate} |`,
+      `| drain / live | ${(drainRate / liveRate).toFixed(2)} |`,
+      `| primary ack latency p50 / p99, no drain (ms) | ${idle.p50} / ${idle.p99} |`,
+      `| primary ack latency p50 / p99, during drain (ms) | ${busy.p50} / ${busy.p99} |`,
+      `| p50 during / no drain | ${(busy.p50 / idle.p50).toFixed(2)} |`,
+      `| blocks acked via recovery / primary | ${counters.blocksAckedRecovery} / ${counters.blocksAckedPrimary} |`,
+    ];
+    process.stdout.write(`${lines.join('\n')}\n`);
+    const out = join(
+      dirname(import.meta.dirname.replace(join('dist', 'bench'), 'bench')),
+      'bench',
+      'results',
+    );
+    mkdirSync(out, { recursive: true });
+    writeFileSync(
+      join(out, `lam-drain-${new Date().toISOString().replace(/[:.]/g, '-')}.json`),
+      JSON.stringify({ loadBefore, loadAfter, rus, liveRate, drainRate, backlogBlocks, idle, busy }, null, 2),
+    );
+  } finally {
+    await cam?.stop();
+    await cluster.stopAll();
+  }
+}
+
+main().catch((err) => {
+  process.stderr.write(`bench failed: ${(err as Error).stack ?? err}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,449 @@
+/**
+ * The LAM agent: RUs in, blocks out, nothing lost.
+ *
+ *   submit(ru) ─▶ current block (≤ rusPerBlock RUs, ≤ blockRotationTime) ─▶ spool (append + fsync)
+ *        ─▶ primary stream while the CAM keeps up ─▶ ack ─▶ noted in the spool; file deleted when done
+ *        └▶ otherwise stays in the spool ─▶ recovery stream (small window, lower priority) ─▶ ack
+ *
+ * `submit(ru)` returns once the RU is queued (lost if the LAM process dies before its block is
+ * spooled, as in the seed). `submit(ru, { durable: true })` returns once the RU's block is fsync'd:
+ * a durable submit closes the current block at the next fsync opportunity (group commit), so it
+ * costs about one fsync, not a block rotation time. See docs/lam.md.
+ */
+import { statfs } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import type { LedgerBlock } from '../node/accounting/block.js';
+import { AlarmRegistry } from '../node/alarms/alarms.js';
+import type { LamAgentConfig, LamConfig } from '../node/config/schema.js';
+import { checkRecordingUnit, type RecordingUnit } from '../proto/ru.js';
+import { DtpSender } from './dtp-client.js';
+import { SeqStore } from './seq-store.js';
+import { Spool, type SpoolFile, type SpoolOpenReport } from './spool.js';
+import { diskLevel } from './spool-names.js';
+
+export const ALARM_DISK_MAJOR = 'DiskMonMajor';
+export const ALARM_DISK_CRITICAL = 'DiskMonCritical';
+export const ALARM_DISK_ACCESS = 'diskAccessFailure';
+export const ALARM_SPOOL_DAMAGED = 'SpoolDamaged';
+
+export class RuRejected extends Error {
+  constructor(
+    readonly field: string,
+    message: string,
+    readonly httpStatus = 400,
+  ) {
+    super(message);
+    this.name = 'RuRejected';
+  }
+}
+
+interface Waiter {
+  resolve: () => void;
+  reject: (e: Error) => void;
+}
+interface OpenBlock {
+  rus: RecordingUnit[];
+  waiters: Waiter[];
+  openedAt: number;
+}
+
+export interface LamAgentOptions {
+  lam: LamConfig;
+  agent: LamAgentConfig;
+  log: Logger;
+  alarms?: AlarmRegistry;
+  /** Disk usage probe, replaceable in tests; default statfs of the spool directory. */
+  diskUsedPercent?: (dir: string) => Promise<number>;
+}
+
+async function statfsUsedPercent(dir: string): Promise<number> {
+  const s = await statfs(dir);
+  return s.blocks === 0 ? 0 : (100 * (s.blocks - s.bavail)) / s.blocks;
+}
+
+export class LamAgent {
+  readonly alarms: AlarmRegistry;
+  readonly spoolDir: string;
+  readonly counters = {
+    rusSubmitted: 0,
+    rusDurable: 0,
+    rusRejected: 0,
+    rusDiscarded: 0,
+    blocksClosed: 0,
+    blocksSpooled: 0,
+    blocksSentPrimary: 0,
+    blocksSentRecovery: 0,
+    blocksAckedPrimary: 0,
+    blocksAckedRecovery: 0,
+  };
+  private spool!: Spool;
+  private seqs!: SeqStore;
+  private primary!: DtpSender;
+  private recovery!: DtpSender;
+  private current: OpenBlock | undefined;
+  private blockTimer: NodeJS.Timeout | undefined;
+  private readonly toWrite: OpenBlock[] = [];
+  private writing = false;
+  private queuedRus = 0;
+  private readonly ownedByPrimary = new Set<number>();
+  private readonly recoveryInFlight = new Set<number>();
+  private draining: { file: SpoolFile; blocks: LedgerBlock[]; next: number } | undefined;
+  private pumpingRecovery = false;
+  private timers: NodeJS.Timeout[] = [];
+  private stopped = false;
+  private spoolLock: Promise<unknown> = Promise.resolve();
+  openReport: SpoolOpenReport | undefined;
+  diskUsedPercent = 0;
+
+  constructor(private readonly opts: LamAgentOptions) {
+    this.alarms = opts.alarms ?? new AlarmRegistry(opts.log);
+    this.spoolDir = join(opts.lam.baseFilePath, opts.lam.componentName);
+  }
+
+  get lamId(): string {
+    return this.opts.lam.componentName;
+  }
+
+  async start(): Promise<void> {
+    const { lam, agent, log } = this.opts;
+    const { spool, report } = await Spool.open(this.spoolDir, lam, log.child({ part: 'spool' }));
+    this.spool = spool;
+    this.openReport = report;
+    if (report.quarantined.length > 0) {
+      const what = report.quarantined
+        .map((q) => `${q.file} (${q.problem}, ${q.bytes} bytes → ${q.movedTo})`)
+        .join('; ');
+      this.alarms.raise(ALARM_SPOOL_DAMAGED, 'minor', `damaged spool data quarantined: ${what}`);
+    }
+    this.seqs = await SeqStore.open(this.spoolDir, report.maxSeq + 1);
+    const common = {
+      lamId: lam.componentName,
+      softwareVersion: lam.softwareVersion,
+      log: log.child({ part: 'dtp' }),
+    };
+    this.primary = new DtpSender({
+      ...common,
+      target: `${lam.primaryCamIpAddress}:${lam.primaryCamPort}`,
+      stream: 'primary',
+      onAck: (seq) => this.onPrimaryAck(seq),
+      onConnect: () => void this.pumpRecovery(),
+    });
+    this.recovery = new DtpSender({
+      ...common,
+      target: `${lam.recoveryCamIpAddress}:${lam.recoveryCamPort}`,
+      stream: 'recovery',
+      maxInFlight: agent.recoveryWindow,
+      onAck: (seq) => this.onRecoveryAck(seq),
+      onConnect: () => void this.pumpRecovery(),
+    });
+    this.primary.start();
+    this.recovery.start();
+    this.timers.push(
+      setInterval(() => void this.withSpool(() => this.spool.rotateIfDue()).catch(() => undefined), 250),
+      setInterval(() => void this.checkDisk(), 1000),
+      setInterval(() => void this.pumpRecovery(), 500),
+    );
+    await this.checkDisk();
+    log.info({ lam: this.lamId, spool: this.spoolDir, recovered: report }, 'LAM started');
+  }
+
+  /** Validates and queues one RU; with `durable` resolves only once it is fsync'd in the spool. */
+  submit(input: unknown, opts: { durable?: boolean } = {}): Promise<void> {
+    const checked = checkRecordingUnit(input);
+    if (!checked.ok) {
+      this.counters.rusRejected++;
+      return Promise.reject(
+        new RuRejected(checked.problem.field, `${checked.problem.field} ${checked.problem.message}`),
+      );
+    }
+    return this.enqueue([checked.value], opts.durable ?? false);
+  }
+
+  /** Several RUs at once: all are validated first; one bad RU rejects the lot (naming its index). */
+  submitMany(inputs: unknown[], opts: { durable?: boolean } = {}): Promise<void> {
+    const rus: RecordingUnit[] = [];
+    for (let i = 0; i < inputs.length; i++) {
+      const checked = checkRecordingUnit(inputs[i], `[${i}]`);
+      if (!checked.ok) {
+        this.counters.rusRejected += inputs.length;
+        return Promise.reject(
+          new RuRejected(checked.problem.field, `${checked.problem.field} ${checked.problem.message}`),
+        );
+      }
+      rus.push(checked.value);
+    }
+    return this.enqueue(rus, opts.durable ?? false);
+  }
+
+  private enqueue(rus: RecordingUnit[], durable: boolean): Promise<void> {
+    if (this.stopped) return Promise.reject(new RuRejected('', 'LAM is stopping', 503));
+    if (this.queuedRus + rus.length > this.opts.lam.ruQueueSize) {
+      this.counters.rusRejected += rus.length;
+      return Promise.reject(
+        new RuRejected(
+          '',
+          `RU queue full (${this.opts.lam.ruQueueSize} RUs, Table 3 RU Queue Size); retry shortly`,
+          503,
+        ),
+      );
+    }
+    this.counters.rusSubmitted += rus.length;
+    if (durable) this.counters.rusDurable += rus.length;
+    this.queuedRus += rus.length;
+    const max = this.opts.lam.rusPerBlock;
+    const waits: Promise<void>[] = [];
+    let rest = rus;
+    while (rest.length > 0) {
+      if (!this.current) {
+        this.current = { rus: [], waiters: [], openedAt: Date.now() };
+        this.blockTimer = setTimeout(() => this.closeCurrent(), this.opts.lam.blockRotationTime * 1000);
+      }
+      const block = this.current;
+      const room = max - block.rus.length;
+      block.rus.push(...rest.slice(0, room));
+      rest = rest.slice(room);
+      if (durable)
+        waits.push(new Promise<void>((resolve, reject) => block.waiters.push({ resolve, reject })));
+      if (block.rus.length >= max) this.closeCurrent();
+    }
+    // Group commit: a durable submit closes the block as soon as the writer is free.
+    if (this.current && this.current.waiters.length > 0 && !this.writing) this.closeCurrent();
+    return durable ? Promise.all(waits).then(() => undefined) : Promise.resolve();
+  }
+
+  private closeCurrent(): void {
+    const block = this.current;
+    if (!block) return;
+    clearTimeout(this.blockTimer);
+    this.current = undefined;
+    this.toWrite.push(block);
+    this.counters.blocksClosed++;
+    void this.writeLoop();
+  }
+
+  private async writeLoop(): Promise<void> {
+    if (this.writing) return;
+    this.writing = true;
+    try {
+      while (this.toWrite.length > 0) {
+        const batch = this.toWrite.splice(0);
+        const blocks: LedgerBlock[] = [];
+        for (const b of batch) {
+          const blockSeq = await this.seqs.take();
+          blocks.push({
+            lamId: this.lamId,
+            blockSeq,
+            stream: 'recovery',
+            createdAtMs: Date.now(),
+            ruCount: b.rus.length,
+            payload: JSON.stringify(b.rus),
+          });
+        }
+        let spooled = true;
+        try {
+          await this.withSpool(() => this.spool.append(blocks));
+          this.counters.blocksSpooled += blocks.length;
+          this.alarms.clear(ALARM_DISK_ACCESS, 'spool writes succeed again');
+        } catch (err) {
+          spooled = false;
+          this.alarms.raise(
+            ALARM_DISK_ACCESS,
+            'critical',
+            `cannot write the spool: ${(err as Error).message}`,
+          );
+        }
+        batch.forEach((b, i) => {
+          this.queuedRus -= b.rus.length;
+          const block = blocks[i]!;
+          if (spooled) {
+            for (const w of b.waiters) w.resolve();
+            this.dispatch(block, b.rus);
+          } else if (this.primaryUsable()) {
+            // Not on disk, but the CAM is there: deliver from memory; durable callers are told.
+            for (const w of b.waiters) w.reject(new Error('spool write failed; RU sent without a disk copy'));
+            this.sendPrimary(block, b.rus);
+          } else {
+            this.counters.rusDiscarded += b.rus.length;
+            for (const w of b.waiters)
+              w.reject(
+                new RuRejected('', 'diskAccessFailure: spool full and CAM unreachable; RU discarded', 503),
+              );
+          }
+        });
+        // Blocks with durable waiters that filled while we were writing: close them now.
+        if (this.current && this.current.waiters.length > 0) {
+          const c = this.current;
+          clearTimeout(this.blockTimer);
+          this.current = undefined;
+          this.toWrite.push(c);
+          this.counters.blocksClosed++;
+        }
+      }
+    } finally {
+      this.writing = false;
+    }
+  }
+
+  private primaryUsable(): boolean {
+    return this.primary.connected && this.primary.pending < this.opts.lam.ruBlockQueueSize;
+  }
+
+  private dispatch(block: LedgerBlock, rus: RecordingUnit[]): void {
+    if (this.primaryUsable()) this.sendPrimary(block, rus);
+    else void this.pumpRecovery();
+  }
+
+  private sendPrimary(block: LedgerBlock, rus: RecordingUnit[]): void {
+    this.ownedByPrimary.add(block.blockSeq);
+    this.counters.blocksSentPrimary++;
+    this.primary.send({ blockSeq: block.blockSeq, createdAtMs: block.createdAtMs, rus });
+  }
+
+  private onPrimaryAck(seq: number): void {
+    this.ownedByPrimary.delete(seq);
+    this.counters.blocksAckedPrimary++;
+    this.spool.markAcked(seq);
+  }
+
+  private onRecoveryAck(seq: number): void {
+    this.recoveryInFlight.delete(seq);
+    this.counters.blocksAckedRecovery++;
+    this.spool.markAcked(seq);
+    void this.pumpRecovery();
+  }
+
+  /** Feeds spooled, unacknowledged blocks to the recovery stream, oldest file first. */
+  private async pumpRecovery(): Promise<void> {
+    if (this.pumpingRecovery || this.stopped || !this.recovery.connected) return;
+    this.pumpingRecovery = true;
+    try {
+      const window = this.opts.agent.recoveryWindow;
+      while (this.recoveryInFlight.size < window) {
+        if (!this.draining || this.draining.next >= this.draining.blocks.length) {
+          const file = await this.nextBacklogFile();
+          if (!file) break;
+          await this.spool.markReading(file);
+          this.draining = { file, blocks: await this.spool.unackedBlocks(file), next: 0 };
+          continue;
+        }
+        const block = this.draining.blocks[this.draining.next++]!;
+        if (this.spool.isAcked(block.blockSeq) || this.ownedByPrimary.has(block.blockSeq)) continue;
+        if (this.recoveryInFlight.has(block.blockSeq)) continue;
+        this.recoveryInFlight.add(block.blockSeq);
+        this.counters.blocksSentRecovery++;
+        this.recovery.send({
+          blockSeq: block.blockSeq,
+          createdAtMs: block.createdAtMs,
+          rus: JSON.parse(block.payload),
+        });
+      }
+    } catch (err) {
+      this.opts.log.warn({ err: (err as Error).message }, 'recovery drain paused');
+    } finally {
+      this.pumpingRecovery = false;
+    }
+  }
+
+  private async nextBacklogFile(): Promise<SpoolFile | undefined> {
+    const current = this.draining?.file;
+    // A file whose unacknowledged blocks are all on the primary stream is not backlog.
+    const isBacklog = (f: SpoolFile) =>
+      f !== current && [...f.seqs].some((s) => !f.acked.has(s) && !this.ownedByPrimary.has(s));
+    const candidate = this.spool.backlogFiles().find(isBacklog);
+    if (candidate) return candidate;
+    // Unsent blocks still in the active file (the CAM was away): close it so they can drain now.
+    if (this.spool.activeUnacked().some((s) => !this.ownedByPrimary.has(s))) {
+      await this.withSpool(() => this.spool.rotate());
+      return this.spool.backlogFiles().find(isBacklog);
+    }
+    return undefined;
+  }
+
+  private async checkDisk(): Promise<void> {
+    try {
+      const used = await (this.opts.diskUsedPercent ?? statfsUsedPercent)(this.spoolDir);
+      this.diskUsedPercent = used;
+      const level = diskLevel(
+        used,
+        this.opts.lam.diskMonitorMajorThreshold,
+        this.opts.lam.diskMonitorCriticalThreshold,
+      );
+      const reason = `spool partition ${used.toFixed(1)}% used`;
+      if (level === 'major' || level === 'critical') {
+        this.alarms.raise(
+          ALARM_DISK_MAJOR,
+          'major',
+          `${reason} (major threshold ${this.opts.lam.diskMonitorMajorThreshold}%)`,
+        );
+      } else this.alarms.clear(ALARM_DISK_MAJOR, reason);
+      if (level === 'critical') {
+        this.alarms.raise(
+          ALARM_DISK_CRITICAL,
+          'critical',
+          `${reason} (critical threshold ${this.opts.lam.diskMonitorCriticalThreshold}%)`,
+        );
+      } else this.alarms.clear(ALARM_DISK_CRITICAL, reason);
+    } catch (err) {
+      this.opts.log.warn({ err: (err as Error).message }, 'cannot read spool disk usage');
+    }
+  }
+
+  /** Spool file operations (append, rotate) never overlap. */
+  private withSpool<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.spoolLock.then(fn, fn);
+    this.spoolLock = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Resolves when nothing is queued and every spooled block is acknowledged. */
+  async drained(timeoutMs = 60_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    this.closeCurrent();
+    while (Date.now() < deadline) {
+      if (
+        this.toWrite.length === 0 &&
+        !this.writing &&
+        !this.current &&
+        this.spool.stats().unackedBlocks === 0
+      )
+        return;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error(`LAM not drained within ${timeoutMs} ms: ${JSON.stringify(this.status().spool)}`);
+  }
+
+  status() {
+    const sender = (s: DtpSender) => ({
+      connected: s.connected,
+      pending: s.pending,
+      acked: s.stats.acked,
+      duplicates: s.stats.duplicates,
+      lastError: s.stats.lastError || null,
+    });
+    return {
+      lam: this.lamId,
+      primary: sender(this.primary),
+      recovery: sender(this.recovery),
+      counters: { ...this.counters, queuedRus: this.queuedRus },
+      spool: {
+        dir: this.spoolDir,
+        ...this.spool.stats(),
+        diskUsedPercent: Number(this.diskUsedPercent.toFixed(1)),
+      },
+      recovered: this.openReport ?? null,
+      alarms: this.alarms.list(),
+    };
+  }
+
+  /** Closes the open block, writes what is queued, then stops the streams. */
+  async stop(): Promise<void> {
+    this.closeCurrent();
+    while (this.writing || this.toWrite.length > 0) await new Promise((r) => setTimeout(r, 10));
+    this.stopped = true;
+    for (const t of this.timers) clearInterval(t);
+    this.primary.stop();
+    this.recovery.stop();
+    await this.withSpool(() => this.spool.close());
+  }
+}

@@ -1,0 +1,57 @@
+/**
+ * The LAM's local API, for the SIP application (and `tandem lam inject`):
+ *   POST /rus[?durable=true]   body: one RU or an array of RUs (docs/ru-format.md)
+ *   GET  /status
+ * Listens on loopback host:port or on a Unix socket path.
+ */
+import { rmSync } from 'node:fs';
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { LamAgent } from './agent.js';
+import { RuRejected } from './agent.js';
+
+export class LamApi {
+  private readonly app: FastifyInstance;
+
+  constructor(
+    private readonly agent: LamAgent,
+    private readonly listenOn: string,
+  ) {
+    this.app = Fastify({ logger: false, bodyLimit: 16 * 1024 * 1024 });
+    this.app.post<{ Querystring: { durable?: string } }>('/rus', async (req, reply) => {
+      const durable = req.query.durable === 'true' || req.query.durable === '1';
+      const body = req.body;
+      const list = Array.isArray(body) ? body : [body];
+      try {
+        await agent.submitMany(list, { durable });
+        return reply.code(durable ? 200 : 202).send({ accepted: list.length, durable });
+      } catch (err) {
+        if (err instanceof RuRejected) {
+          return reply.code(err.httpStatus).send({ error: err.message, field: err.field || undefined });
+        }
+        return reply.code(503).send({ error: (err as Error).message });
+      }
+    });
+    this.app.get('/status', async () => agent.status());
+  }
+
+  async start(): Promise<void> {
+    if (this.listenOn.startsWith('/')) {
+      rmSync(this.listenOn, { force: true });
+      await this.app.listen({ path: this.listenOn });
+    } else {
+      const i = this.listenOn.lastIndexOf(':');
+      await this.app.listen({ host: this.listenOn.slice(0, i), port: Number(this.listenOn.slice(i + 1)) });
+    }
+  }
+
+  async stop(): Promise<void> {
+    await this.app.close();
+  }
+}
+
+/** The base URL (and, for a Unix socket, the socket path) a client uses for `listenOn`. */
+export function apiTarget(listenOn: string): { url: string; socketPath?: string } {
+  return listenOn.startsWith('/')
+    ? { url: 'http://localhost', socketPath: listenOn }
+    : { url: `http://${listenOn}` };
+}

@@ -1,0 +1,45 @@
+/** `tandem lam spool verify|repair DIR`: report (and fix) a spool directory without a running LAM. */
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { decodeSegment } from '../node/common/block-record.js';
+import { silentLogger } from '../node/common/logger.js';
+import { Spool } from './spool.js';
+import { parseSpoolName } from './spool-names.js';
+
+export interface SpoolFileReport {
+  file: string;
+  blocks: number;
+  rus: number;
+  bytes: number;
+  problem?: 'torn' | 'corrupt';
+  damagedBytes: number;
+}
+
+export async function verifySpool(dir: string): Promise<SpoolFileReport[]> {
+  const out: SpoolFileReport[] = [];
+  for (const name of (await readdir(dir)).sort()) {
+    if (!parseSpoolName(name)) continue;
+    const buf = await readFile(join(dir, name));
+    const d = decodeSegment(buf);
+    out.push({
+      file: name,
+      blocks: d.blocks.length,
+      rus: d.blocks.reduce((n, b) => n + b.ruCount, 0),
+      bytes: buf.length,
+      problem: d.problem,
+      damagedBytes: buf.length - d.validBytes,
+    });
+  }
+  return out;
+}
+
+/** Quarantines damaged tails exactly as a starting LAM would; returns what was moved. */
+export async function repairSpool(dir: string) {
+  const { spool, report } = await Spool.open(
+    dir,
+    { fileRotationSize: 1, fileRotationTime: 0 },
+    silentLogger(),
+  );
+  await spool.close();
+  return report;
+}

@@ -1,0 +1,91 @@
+/** A LAM daemon as a real child process (`tandem lam run`) on this host, for the demo and tests. */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { callLamApi } from '../lam/api-client.js';
+import { type Daemon, spawnDaemon, stopWithDeadline, waitFor } from '../node/common/process.js';
+import { CLI, freePort } from './local-cam.js';
+
+export class LamProcess {
+  daemon: Daemon | undefined;
+  readonly configFile: string;
+  api = '';
+
+  private constructor(
+    private readonly id: string,
+    private readonly dir: string,
+  ) {
+    this.configFile = join(dir, `${id}.yaml`);
+  }
+
+  static async create(opts: {
+    componentName: string;
+    dir: string;
+    cam: { primaryPort: number; recoveryPort: number };
+    lam?: Record<string, unknown>;
+  }): Promise<LamProcess> {
+    const p = new LamProcess(opts.componentName, opts.dir);
+    mkdirSync(opts.dir, { recursive: true });
+    p.api = `127.0.0.1:${await freePort()}`;
+    const config = {
+      lam: {
+        componentName: opts.componentName,
+        primaryCamIpAddress: '127.0.0.1',
+        primaryCamPort: opts.cam.primaryPort,
+        recoveryCamIpAddress: '127.0.0.1',
+        recoveryCamPort: opts.cam.recoveryPort,
+        baseFilePath: join(opts.dir, 'spool'),
+        fileRotationTime: 1,
+        fileRotationSize: 50_000,
+        ...opts.lam,
+      },
+      agent: { apiListen: p.api, logLevel: 'warn' },
+    };
+    writeFileSync(p.configFile, stringify(config));
+    return p;
+  }
+
+  start(): void {
+    this.daemon = spawnDaemon(this.id, process.execPath, [CLI, 'lam', 'run', '--config', this.configFile], {
+      logFile: join(this.dir, `${this.id}.log`),
+    });
+  }
+
+  async status(): Promise<Record<string, any>> {
+    return (await callLamApi(this.api, 'GET', '/status', undefined, 2000)).body;
+  }
+
+  async waitReady(timeoutMs = 20_000): Promise<void> {
+    await waitFor(`LAM ${this.id} API`, async () => ((await this.status()).lam ? true : undefined), {
+      timeoutMs,
+      intervalMs: 50,
+    });
+  }
+
+  /** Waits until nothing is queued and every spooled block is acknowledged. */
+  async waitDrained(timeoutMs = 60_000): Promise<void> {
+    await waitFor(
+      `LAM ${this.id} to drain`,
+      async () => {
+        const s = await this.status();
+        return s.spool.unackedBlocks === 0 && s.counters.queuedRus === 0 && s.primary.pending === 0
+          ? true
+          : undefined;
+      },
+      { timeoutMs, intervalMs: 100 },
+    );
+  }
+
+  async kill9(): Promise<void> {
+    if (!this.daemon) return;
+    this.daemon.child.kill('SIGKILL');
+    await this.daemon.exited;
+    this.daemon = undefined;
+  }
+
+  async stop(): Promise<void> {
+    if (!this.daemon) return;
+    await stopWithDeadline(this.daemon, 10_000);
+    this.daemon = undefined;
+  }
+}
