@@ -447,3 +447,5 @@ export class LamAgent {
     await this.withSpool(() => this.spool.close());
   }
 }
+
+export type LamStatus = ReturnType<LamAgent['status']>;

@@ -13,7 +13,7 @@ export class LamApi {
   private readonly app: FastifyInstance;
 
   constructor(
-    private readonly agent: LamAgent,
+    agent: LamAgent,
     private readonly listenOn: string,
   ) {
     this.app = Fastify({ logger: false, bodyLimit: 16 * 1024 * 1024 });

@@ -2,6 +2,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
+import type { LamStatus } from '../lam/agent.js';
 import { callLamApi } from '../lam/api-client.js';
 import { type Daemon, spawnDaemon, stopWithDeadline, waitFor } from '../node/common/process.js';
 import { CLI, freePort } from './local-cam.js';
@@ -51,8 +52,8 @@ export class LamProcess {
     });
   }
 
-  async status(): Promise<Record<string, any>> {
-    return (await callLamApi(this.api, 'GET', '/status', undefined, 2000)).body;
+  async status(): Promise<LamStatus> {
+    return (await callLamApi(this.api, 'GET', '/status', undefined, 2000)).body as unknown as LamStatus;
   }
 
   async waitReady(timeoutMs = 20_000): Promise<void> {

@@ -1,0 +1,79 @@
+/** The LAM as an operator runs it: `tandem lam run`, its API, `tandem lam inject` and `status`. */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { callLamApi } from '../../lam/api-client.js';
+import { syntheticRu } from '../../lam/synthetic.js';
+import { CamProcess, CLI } from '../../ops/local-cam.js';
+import { LamProcess } from '../../ops/local-lam.js';
+import { sqlOn, testCluster, waitForHealthyCluster } from '../harness/galera.js';
+import { uniqueLamId } from '../harness/nodes.js';
+
+const run = promisify(execFile);
+const tandem = (...args: string[]) =>
+  run(process.execPath, [CLI, ...args], { timeout: 30_000 }).then(
+    (r) => ({ code: 0, ...r }),
+    (e: { code: number; stdout: string; stderr: string }) => e,
+  );
+
+describe('tandem lam', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tandem-lamcli-'));
+  const lamId = uniqueLamId('cli').slice(0, 32);
+  let cam: CamProcess;
+  let lam: LamProcess;
+
+  beforeAll(async () => {
+    await waitForHealthyCluster();
+    cam = await CamProcess.create({ id: 'cam-lamcli', dir, database: testCluster().connectionFor('b') });
+    cam.start();
+    await cam.waitAccepting();
+    lam = await LamProcess.create({ componentName: lamId, dir, cam });
+    lam.start();
+    await lam.waitReady();
+  });
+  afterAll(async () => {
+    await lam?.stop();
+    await cam?.stop();
+  });
+
+  it('inject --durable delivers a JSON-lines file', async () => {
+    const file = join(dir, 'good.ndjson');
+    writeFileSync(file, `${Array.from({ length: 50 }, (_, n) => JSON.stringify({ ...syntheticRu(lamId, n), uID: `${lamId}-${n}` })).join('\n')}\n`);
+    const r = await tandem('lam', 'inject', '--file', file, '--api', lam.api, '--durable', '--batch', '7');
+    expect(r.stdout).toBe('50 RUs accepted (durable)\n');
+    await lam.waitDrained();
+    const b = await sqlOn('b');
+    const rows = await b.query('SELECT SUM(ru_count) AS rus FROM ledger_block WHERE lam_id = ?', [lamId]);
+    await b.end();
+    expect(rows[0].rus).toBe(50);
+  });
+
+  it('inject names the line and field of a bad RU and sends nothing', async () => {
+    const file = join(dir, 'bad.ndjson');
+    const good = JSON.stringify(syntheticRu(lamId, 1));
+    writeFileSync(file, `${good}\n${good}\n${JSON.stringify({ ...syntheticRu(lamId, 2), recTime: 'noon' })}\n`);
+    const before = (await lam.status()).counters.rusSubmitted;
+    const r = await tandem('lam', 'inject', '--file', file, '--api', lam.api);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/bad\.ndjson line 3: recTime must be an xs:dateTime/);
+    expect((await lam.status()).counters.rusSubmitted).toBe(before);
+    writeFileSync(file, '{"type": \n');
+    expect((await tandem('lam', 'inject', '--file', file, '--api', lam.api)).stderr).toMatch(/line 1: not JSON/);
+  });
+
+  it('the API refuses an invalid RU with 400 naming the field', async () => {
+    const res = await callLamApi(lam.api, 'POST', '/rus', [syntheticRu(lamId, 1), { ...syntheticRu(lamId, 2), referStatus: 7 }]);
+    expect(res.status).toBe(400);
+    expect(res.body).toMatchObject({ field: '[1].referStatus', error: expect.stringMatching(/0 \(unknown\), 1 \(failure\) or 2/) });
+  });
+
+  it('status reports streams, counters and spool', async () => {
+    const r = await tandem('lam', 'status', '--api', lam.api);
+    const s = JSON.parse(r.stdout);
+    expect(s).toMatchObject({ lam: lamId, primary: { connected: true }, recovery: { connected: true }, spool: { unackedBlocks: 0 } });
+    expect(s.counters.rusDurable).toBe(50);
+  });
+});
