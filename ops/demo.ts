@@ -1,18 +1,19 @@
 /**
  * The demo: a real MariaDB Galera pair + garbd on loopback, one CAM node (`tandem node`) on member
- * A, and four synthetic LAMs sending RU blocks. Halfway through, the CAM is killed with SIGKILL and
- * restarted; the LAMs resend what was not acknowledged. At the end the RUs submitted, acknowledged
- * and stored (read on member A and on member B) must all be equal.
+ * A, and four LAM agents under synthetic load. Halfway through, the CAM is killed with SIGKILL and
+ * stays down 1.5 s: the LAMs spool, and drain the spool on the recovery stream once it is back. At
+ * the end the RUs submitted and stored (read on member A and on member B) must be equal.
  *
  *   node dist/ops/demo.js [--seconds 20] [--lams 4]
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import mariadb from 'mariadb';
-import { DtpSender } from '../lam/dtp-client.js';
-import { syntheticBlockRus } from '../lam/synthetic.js';
+import { LamAgent } from '../lam/agent.js';
+import { syntheticRu } from '../lam/synthetic.js';
 import { silentLogger } from '../node/common/logger.js';
 import { sleep } from '../node/common/process.js';
+import { parseLamConfigFile } from '../node/config/schema.js';
 import { LocalGaleraCluster } from '../node/replication/local-cluster.js';
 import { CamProcess } from './local-cam.js';
 import { formatStatus } from './status-format.js';
@@ -47,7 +48,7 @@ async function main(): Promise<number> {
   mkdirSync(base, { recursive: true });
   const cluster = new LocalGaleraCluster({ baseDir: join(base, 'galera'), basePort: 27300 });
   let cam: CamProcess | undefined;
-  const senders: DtpSender[] = [];
+  let stopLams: () => Promise<unknown> = async () => undefined;
   try {
     say('▶ starting a MariaDB Galera pair (members a, b) + garbd arbitrator on 127.0.0.1 …');
     let t0 = Date.now();
@@ -68,77 +69,88 @@ async function main(): Promise<number> {
 
     const stamp = Date.now().toString(36);
     const lamIds = Array.from({ length: lamCount }, (_, i) => `App${i + 1}-${stamp}`);
-    let submittedRus = 0;
-    let ackedRus = 0;
-    const rusPerSeq = new Map<string, number>();
-    lamIds.forEach((lamId) => {
-      const s = new DtpSender({
-        target: cam!.primaryTarget,
-        lamId,
-        stream: 'primary',
-        log: silentLogger(),
-        onAck: (seq) => {
-          ackedRus += rusPerSeq.get(`${lamId}#${seq}`) ?? 0;
+    const lams: LamAgent[] = [];
+    for (const lamId of lamIds) {
+      const cfg = parseLamConfigFile({
+        lam: {
+          componentName: lamId,
+          primaryCamIpAddress: '127.0.0.1',
+          primaryCamPort: cam.primaryPort,
+          recoveryCamIpAddress: '127.0.0.1',
+          recoveryCamPort: cam.recoveryPort,
+          baseFilePath: join(base, 'lam'),
+          fileRotationTime: 2,
         },
       });
-      s.start();
-      senders.push(s);
-    });
+      const agent = new LamAgent({ lam: cfg.lam, agent: cfg.agent, log: silentLogger() });
+      await agent.start();
+      lams.push(agent);
+    }
+    stopLams = () => Promise.all(lams.map((l) => l.stop()));
 
     say(
-      `▶ ${lamCount} LAMs send RU blocks (1–20 RUs) for ${seconds} s; cam-a is killed with SIGKILL halfway`,
+      `▶ ${lamCount} LAM agents (spool in ${join(base, 'lam')}) submit RUs for ${seconds} s; cam-a is killed with SIGKILL halfway`,
     );
     const until = Date.now() + seconds * 1000;
     const killAt = Date.now() + (seconds * 1000) / 2;
     let killed = false;
-    let seq = 0;
+    let n = 0;
     let lastReport = Date.now();
+    const totals = () => {
+      const c = lams.map((l) => l.status());
+      return {
+        submitted: c.reduce((x, s) => x + s.counters.rusSubmitted, 0),
+        spooledBlocks: c.reduce((x, s) => x + s.spool.unackedBlocks, 0),
+        viaPrimary: c.reduce((x, s) => x + s.counters.blocksAckedPrimary, 0),
+        viaRecovery: c.reduce((x, s) => x + s.counters.blocksAckedRecovery, 0),
+      };
+    };
     while (Date.now() < until) {
-      seq++;
-      senders.forEach((s, i) => {
-        const lamId = lamIds[i]!;
-        const n = 1 + ((seq * 7 + i) % 20);
-        rusPerSeq.set(`${lamId}#${seq}`, n);
-        submittedRus += n;
-        s.send({ blockSeq: seq, createdAtMs: Date.now(), rus: syntheticBlockRus(lamId, seq, n) });
-      });
+      for (const [i, lam] of lams.entries()) {
+        const burst = 1 + ((n * 7 + i) % 12);
+        for (let k = 0; k < burst; k++) await lam.submit(syntheticRu(lamIds[i]!, n++));
+      }
       if (!killed && Date.now() >= killAt) {
         killed = true;
-        const pending = senders.reduce((n, s) => n + s.pending, 0);
-        say(`  ✖ kill -9 cam-a (${pending} blocks unacknowledged at that moment)`);
+        say(`  ✖ kill -9 cam-a (${totals().spooledBlocks} blocks unacknowledged, all on the LAMs' disks)`);
         await cam.kill9();
         const tk = Date.now();
+        await sleep(1500);
+        say(`  … CAM down 1.5 s: ${totals().spooledBlocks} blocks waiting in the LAM spools`);
         cam.start();
         await cam.waitAccepting();
-        say(`  ↻ cam-a restarted, journal replayed, accepting again after ${Date.now() - tk} ms`);
+        say(`  ↻ cam-a restarted, journal replayed, accepting again ${Date.now() - tk} ms after the kill`);
       }
       if (Date.now() - lastReport > 2000) {
         lastReport = Date.now();
-        const pending = senders.reduce((n, s) => n + s.pending, 0);
-        say(`  … ${submittedRus} RUs submitted, ${ackedRus} acknowledged, ${pending} blocks in flight`);
+        const t = totals();
+        say(
+          `  … ${t.submitted} RUs submitted; blocks acked: ${t.viaPrimary} primary, ${t.viaRecovery} recovery; ${t.spooledBlocks} in flight`,
+        );
       }
       await sleep(20);
     }
     say('▶ waiting for the LAMs to drain …');
-    await Promise.all(senders.map((s) => s.drained()));
+    await Promise.all(lams.map((l) => l.drained(120_000)));
+    const t = totals();
     const onA = await ledgerCount(cluster, 'a', lamIds);
     const onB = await ledgerCount(cluster, 'b', lamIds);
-    const resent = senders.reduce((n, s) => n + s.stats.duplicates, 0);
 
     say('');
-    say('  RUs submitted by the LAMs        ' + submittedRus);
-    say('  RUs acknowledged by the CAM      ' + ackedRus);
+    say(`  RUs submitted to the LAMs        ${t.submitted}`);
     say(`  RUs in the ledger, member a      ${onA.rus}   (${onA.blocks} blocks)`);
     say(`  RUs in the ledger, member b      ${onB.rus}   (${onB.blocks} blocks)`);
-    say(`  blocks re-sent after the kill and recognised as duplicates: ${resent}`);
+    say(`  blocks acked via primary stream  ${t.viaPrimary}`);
+    say(`  blocks acked via recovery stream ${t.viaRecovery}   (spooled while the CAM was down)`);
+    say(`  blocks left in the LAM spools    ${t.spooledBlocks}`);
     say('');
     say(formatStatus(await cam.status()).trimEnd());
     say('');
-    const ok = submittedRus === ackedRus && ackedRus === onA.rus && onA.rus === onB.rus;
+    const ok = t.submitted === onA.rus && onA.rus === onB.rus && t.spooledBlocks === 0;
     say(ok ? '✔ all equal: nothing lost, nothing doubled' : '✘ MISMATCH: see the numbers above');
     return ok ? 0 : 1;
   } finally {
-    for (const s of senders) s.stop();
+    await stopLams();
     await cam?.stop();
     await cluster.stopAll();
   }

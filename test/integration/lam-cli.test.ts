@@ -41,7 +41,10 @@ describe('tandem lam', () => {
 
   it('inject --durable delivers a JSON-lines file', async () => {
     const file = join(dir, 'good.ndjson');
-    writeFileSync(file, `${Array.from({ length: 50 }, (_, n) => JSON.stringify({ ...syntheticRu(lamId, n), uID: `${lamId}-${n}` })).join('\n')}\n`);
+    writeFileSync(
+      file,
+      `${Array.from({ length: 50 }, (_, n) => JSON.stringify({ ...syntheticRu(lamId, n), uID: `${lamId}-${n}` })).join('\n')}\n`,
+    );
     const r = await tandem('lam', 'inject', '--file', file, '--api', lam.api, '--durable', '--batch', '7');
     expect(r.stdout).toBe('50 RUs accepted (durable)\n');
     await lam.waitDrained();
@@ -54,26 +57,42 @@ describe('tandem lam', () => {
   it('inject names the line and field of a bad RU and sends nothing', async () => {
     const file = join(dir, 'bad.ndjson');
     const good = JSON.stringify(syntheticRu(lamId, 1));
-    writeFileSync(file, `${good}\n${good}\n${JSON.stringify({ ...syntheticRu(lamId, 2), recTime: 'noon' })}\n`);
+    writeFileSync(
+      file,
+      `${good}\n${good}\n${JSON.stringify({ ...syntheticRu(lamId, 2), recTime: 'noon' })}\n`,
+    );
     const before = (await lam.status()).counters.rusSubmitted;
     const r = await tandem('lam', 'inject', '--file', file, '--api', lam.api);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/bad\.ndjson line 3: recTime must be an xs:dateTime/);
     expect((await lam.status()).counters.rusSubmitted).toBe(before);
     writeFileSync(file, '{"type": \n');
-    expect((await tandem('lam', 'inject', '--file', file, '--api', lam.api)).stderr).toMatch(/line 1: not JSON/);
+    expect((await tandem('lam', 'inject', '--file', file, '--api', lam.api)).stderr).toMatch(
+      /line 1: not JSON/,
+    );
   });
 
   it('the API refuses an invalid RU with 400 naming the field', async () => {
-    const res = await callLamApi(lam.api, 'POST', '/rus', [syntheticRu(lamId, 1), { ...syntheticRu(lamId, 2), referStatus: 7 }]);
+    const res = await callLamApi(lam.api, 'POST', '/rus', [
+      syntheticRu(lamId, 1),
+      { ...syntheticRu(lamId, 2), referStatus: 7 },
+    ]);
     expect(res.status).toBe(400);
-    expect(res.body).toMatchObject({ field: '[1].referStatus', error: expect.stringMatching(/0 \(unknown\), 1 \(failure\) or 2/) });
+    expect(res.body).toMatchObject({
+      field: '[1].referStatus',
+      error: expect.stringMatching(/0 \(unknown\), 1 \(failure\) or 2/),
+    });
   });
 
   it('status reports streams, counters and spool', async () => {
     const r = await tandem('lam', 'status', '--api', lam.api);
     const s = JSON.parse(r.stdout);
-    expect(s).toMatchObject({ lam: lamId, primary: { connected: true }, recovery: { connected: true }, spool: { unackedBlocks: 0 } });
+    expect(s).toMatchObject({
+      lam: lamId,
+      primary: { connected: true },
+      recovery: { connected: true },
+      spool: { unackedBlocks: 0 },
+    });
     expect(s.counters.rusDurable).toBe(50);
   });
 });
