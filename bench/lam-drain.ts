@@ -106,6 +106,42 @@ async function main(): Promise<void> {
     const liveS = (performance.now() - t0) / 1000;
     await liveLam.stop();
 
+    // 1b. The cost of the durability contract: submit latency, plain vs durable, one caller and 16.
+    const costLam = newLam(cam, 'cost');
+    await costLam.start();
+    const submitCost = async (durable: boolean, callers: number, perCaller: number) => {
+      const lat: number[] = [];
+      let k = 0;
+      const t = performance.now();
+      await Promise.all(
+        Array.from({ length: callers }, async () => {
+          for (let i = 0; i < perCaller; i++) {
+            const t1 = performance.now();
+            await costLam.submit(
+              { ...syntheticRu('cost', k), uID: `cost-${durable}-${callers}-${k++}` },
+              { durable },
+            );
+            lat.push(performance.now() - t1);
+          }
+        }),
+      );
+      const s = (performance.now() - t) / 1000;
+      lat.sort((a, b) => a - b);
+      return {
+        rusPerS: Math.round((callers * perCaller) / s),
+        p50: Number(pct(lat, 50).toFixed(3)),
+        p99: Number(pct(lat, 99).toFixed(3)),
+      };
+    };
+    const cost = {
+      plain1: await submitCost(false, 1, 2000),
+      durable1: await submitCost(true, 1, 1000),
+      plain16: await submitCost(false, 16, 500),
+      durable16: await submitCost(true, 16, 250),
+    };
+    await costLam.drained(120_000);
+    await costLam.stop();
+
     // 2. Probe latency with no drain.
     const idle = await probeLatency(cam, 8);
 
@@ -147,6 +183,13 @@ async function main(): Promise<void> {
       `| primary ack latency p50 / p99, during drain (ms) | ${busy.p50} / ${busy.p99} |`,
       `| p50 during / no drain | ${(busy.p50 / idle.p50).toFixed(2)} |`,
       `| blocks acked via recovery / primary | ${counters.blocksAckedRecovery} / ${counters.blocksAckedPrimary} |`,
+      '',
+      '| submit | callers | RUs/s | latency p50 (ms) | latency p99 (ms) |',
+      '|---|---:|---:|---:|---:|',
+      `| plain | 1 | ${cost.plain1.rusPerS} | ${cost.plain1.p50} | ${cost.plain1.p99} |`,
+      `| durable | 1 | ${cost.durable1.rusPerS} | ${cost.durable1.p50} | ${cost.durable1.p99} |`,
+      `| plain | 16 | ${cost.plain16.rusPerS} | ${cost.plain16.p50} | ${cost.plain16.p99} |`,
+      `| durable | 16 | ${cost.durable16.rusPerS} | ${cost.durable16.p50} | ${cost.durable16.p99} |`,
     ];
     process.stdout.write(`${lines.join('\n')}\n`);
     const out = join(
@@ -157,7 +200,11 @@ async function main(): Promise<void> {
     mkdirSync(out, { recursive: true });
     writeFileSync(
       join(out, `lam-drain-${new Date().toISOString().replace(/[:.]/g, '-')}.json`),
-      JSON.stringify({ loadBefore, loadAfter, rus, liveRate, drainRate, backlogBlocks, idle, busy }, null, 2),
+      JSON.stringify(
+        { loadBefore, loadAfter, rus, liveRate, drainRate, backlogBlocks, idle, busy, cost },
+        null,
+        2,
+      ),
     );
   } finally {
     await cam?.stop();

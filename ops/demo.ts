@@ -45,6 +45,7 @@ async function main(): Promise<number> {
   const seconds = arg('seconds', 20);
   const lamCount = arg('lams', 4);
   const base = '/tmp/tandem-demo';
+  rmSync(join(base, 'lam'), { recursive: true, force: true }); // spools of an earlier run
   mkdirSync(base, { recursive: true });
   const cluster = new LocalGaleraCluster({ baseDir: join(base, 'galera'), basePort: 27300 });
   let cam: CamProcess | undefined;
