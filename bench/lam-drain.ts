@@ -116,12 +116,17 @@ async function main(): Promise<void> {
       await Promise.all(
         Array.from({ length: callers }, async () => {
           for (let i = 0; i < perCaller; i++) {
-            const t1 = performance.now();
-            await costLam.submit(
-              { ...syntheticRu('cost', k), uID: `cost-${durable}-${callers}-${k++}` },
-              { durable },
-            );
-            lat.push(performance.now() - t1);
+            const ru = { ...syntheticRu('cost', k), uID: `cost-${durable}-${callers}-${k++}` };
+            for (;;) {
+              const t1 = performance.now();
+              try {
+                await costLam.submit(ru, { durable });
+                lat.push(performance.now() - t1);
+                break;
+              } catch {
+                await sleep(1); // RU queue full: back-pressure, try again
+              }
+            }
           }
         }),
       );
