@@ -10,12 +10,13 @@
  * a durable submit closes the current block at the next fsync opportunity (group commit), so it
  * costs about one fsync, not a block rotation time. See docs/lam.md.
  */
-import { statfs } from 'node:fs/promises';
+import { statfs, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { LedgerBlock } from '../node/accounting/block.js';
 import { AlarmRegistry } from '../node/alarms/alarms.js';
 import type { LamAgentConfig, LamConfig } from '../node/config/schema.js';
+import type { WireError } from '../proto/dtp.js';
 import { checkRecordingUnit, type RecordingUnit } from '../proto/ru.js';
 import { DtpSender } from './dtp-client.js';
 import { SeqStore } from './seq-store.js';
@@ -26,6 +27,10 @@ export const ALARM_DISK_MAJOR = 'DiskMonMajor';
 export const ALARM_DISK_CRITICAL = 'DiskMonCritical';
 export const ALARM_DISK_ACCESS = 'diskAccessFailure';
 export const ALARM_SPOOL_DAMAGED = 'SpoolDamaged';
+export const ALARM_BLOCK_REJECTED = 'BlockRejected';
+
+/** Errors after which the same block can never be accepted: it is quarantined, not resent. */
+const PERMANENT_BLOCK_ERRORS = new Set(['ERROR_CODE_INVALID_BLOCK', 'ERROR_CODE_OVERSIZED_BLOCK']);
 
 export class RuRejected extends Error {
   constructor(
@@ -76,6 +81,7 @@ export class LamAgent {
     blocksSentRecovery: 0,
     blocksAckedPrimary: 0,
     blocksAckedRecovery: 0,
+    blocksRejectedByCam: 0,
   };
   private spool!: Spool;
   private seqs!: SeqStore;
@@ -127,6 +133,7 @@ export class LamAgent {
       target: `${lam.primaryCamIpAddress}:${lam.primaryCamPort}`,
       stream: 'primary',
       onAck: (seq) => this.onPrimaryAck(seq),
+      onError: (e) => void this.onCamError(this.primary, e),
       onConnect: () => void this.pumpRecovery(),
     });
     this.recovery = new DtpSender({
@@ -135,6 +142,7 @@ export class LamAgent {
       stream: 'recovery',
       maxInFlight: agent.recoveryWindow,
       onAck: (seq) => this.onRecoveryAck(seq),
+      onError: (e) => void this.onCamError(this.recovery, e),
       onConnect: () => void this.pumpRecovery(),
     });
     this.primary.start();
@@ -311,6 +319,30 @@ export class LamAgent {
     this.counters.blocksAckedRecovery++;
     this.spool.markAcked(seq);
     void this.pumpRecovery();
+  }
+
+  /**
+   * A block the CAM will never accept (invalid or too large for it) would block the stream forever:
+   * it is written to quarantine/, released from the spool, counted and alarmed.
+   */
+  private async onCamError(stream: DtpSender, error: WireError): Promise<void> {
+    const seq = error.block_seq ?? 0;
+    if (!PERMANENT_BLOCK_ERRORS.has(error.code) || seq === 0) return;
+    const block = stream.forget(seq);
+    this.ownedByPrimary.delete(seq);
+    this.recoveryInFlight.delete(seq);
+    this.counters.blocksRejectedByCam++;
+    const path = join(this.spool.quarantineDir, `block-${seq}.json`);
+    await writeFile(
+      path,
+      JSON.stringify({ lamId: this.lamId, blockSeq: seq, error, rus: block?.rus ?? null }, null, 1),
+    ).catch(() => undefined);
+    this.spool.markAcked(seq);
+    this.alarms.raise(
+      ALARM_BLOCK_REJECTED,
+      'major',
+      `the CAM rejected block ${seq} for good (${error.code}: ${error.message}); kept in ${path}`,
+    );
   }
 
   /** Feeds spooled, unacknowledged blocks to the recovery stream, oldest file first. */

@@ -92,6 +92,15 @@ export class DtpSender {
     this.pump();
   }
 
+  /** Gives up on a block (the CAM rejected it for good); returns it if it was held. */
+  forget(blockSeq: number): OutgoingBlock | undefined {
+    const block = this.unacked.get(blockSeq);
+    this.unacked.delete(blockSeq);
+    this.inFlight.delete(blockSeq);
+    if (this.unacked.size === 0) for (const w of this.drainWaiters.splice(0)) w();
+    return block;
+  }
+
   /** Resolves once every queued block has been acknowledged. */
   drained(): Promise<void> {
     if (this.unacked.size === 0) return Promise.resolve();

@@ -83,6 +83,8 @@ export interface UndecodableFrame {
   undecodable: 'malformed' | 'oversized';
   detail: string;
   bytes: number;
+  /** For an oversized block: its sequence number, so the LAM can set that block aside. */
+  blockSeq?: number;
 }
 
 export type DecodedLamFrame =
@@ -196,10 +198,19 @@ export function dataTransportServiceForServer(maxFrameBytes: number): grpc.Servi
       ...transfer,
       requestDeserialize: (buf: Buffer): LamFrame => {
         if (buf.length > maxFrameBytes) {
+          let blockSeq: number | undefined;
+          try {
+            // Decoded only to name the block (gRPC's own hard limit bounds the cost).
+            const frame = decode(buf) as DecodedLamFrame;
+            if (frame.frame === 'block') blockSeq = frame.block.block_seq;
+          } catch {
+            // undecodable as well: no sequence number to report
+          }
           return {
             undecodable: 'oversized',
             detail: `frame of ${buf.length} bytes exceeds the limit of ${maxFrameBytes} bytes`,
             bytes: buf.length,
+            blockSeq,
           };
         }
         try {

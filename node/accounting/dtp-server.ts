@@ -287,6 +287,7 @@ export class DtpServer {
             frame.undecodable === 'oversized' ? 'ERROR_CODE_OVERSIZED_BLOCK' : 'ERROR_CODE_MALFORMED_FRAME',
           message:
             frame.undecodable === 'oversized' ? frame.detail : `frame does not decode: ${frame.detail}`,
+          block_seq: frame.blockSeq,
         });
       }
       if (frame.frame === 'hello') {
