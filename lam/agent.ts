@@ -28,6 +28,7 @@ export const ALARM_DISK_CRITICAL = 'DiskMonCritical';
 export const ALARM_DISK_ACCESS = 'diskAccessFailure';
 export const ALARM_SPOOL_DAMAGED = 'SpoolDamaged';
 export const ALARM_BLOCK_REJECTED = 'BlockRejected';
+export const ALARM_CAM_UNREACHABLE = 'CamUnreachable';
 
 /** Errors after which the same block can never be accepted: it is quarantined, not resent. */
 const PERMANENT_BLOCK_ERRORS = new Set(['ERROR_CODE_INVALID_BLOCK', 'ERROR_CODE_OVERSIZED_BLOCK']);
@@ -150,6 +151,7 @@ export class LamAgent {
     this.timers.push(
       setInterval(() => void this.withSpool(() => this.spool.rotateIfDue()).catch(() => undefined), 250),
       setInterval(() => void this.checkDisk(), 1000),
+      setInterval(() => this.checkCam(), 500),
       setInterval(() => void this.pumpRecovery(), 500),
     );
     await this.checkDisk();
@@ -390,6 +392,26 @@ export class LamAgent {
       return this.spool.backlogFiles().find(isBacklog);
     }
     return undefined;
+  }
+
+  private primaryDownSince: number | undefined;
+
+  private checkCam(): void {
+    if (this.primary.connected) {
+      this.primaryDownSince = undefined;
+      this.alarms.clear(ALARM_CAM_UNREACHABLE, 'primary stream connected');
+      return;
+    }
+    this.primaryDownSince ??= Date.now();
+    const downS = (Date.now() - this.primaryDownSince) / 1000;
+    if (downS >= this.opts.agent.camUnreachableAlarmS) {
+      const why = this.primary.stats.lastError || 'no answer';
+      this.alarms.raise(
+        ALARM_CAM_UNREACHABLE,
+        'major',
+        `no primary stream to the CAM for ${Math.floor(downS / 10) * 10}+ s (${why}); spooling`,
+      );
+    }
   }
 
   private async checkDisk(): Promise<void> {

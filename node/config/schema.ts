@@ -160,6 +160,8 @@ export const lamAgentSchema = z.strictObject({
   }),
   /** Blocks in flight on the recovery stream: small, so the primary stream keeps priority. */
   recoveryWindow: int({ min: 1, max: 1000, default: 4, unit: 'blocks' }),
+  /** CamUnreachable is raised when the primary stream has been down this long. */
+  camUnreachableAlarmS: int({ min: 1, max: 3600, default: 10, unit: 's' }),
   logLevel: oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const, 'info'),
 });
 export type LamAgentConfig = z.output<typeof lamAgentSchema>;

@@ -30,7 +30,7 @@ describe('LAM through a CAM outage', () => {
     });
     cam.start();
     await cam.waitAccepting();
-    lam = await startLam(cam, { componentName: lamId });
+    lam = await startLam(cam, { componentName: lamId, agent: { camUnreachableAlarmS: 2 } });
   });
   afterAll(async () => {
     await lam?.stop();
@@ -62,6 +62,7 @@ describe('LAM through a CAM outage', () => {
       spoolFiles.filter((f) => !/^RUblocks_\d{8}@\d{9}(-\d+)?\.(active|closed|reading|acked)$/.test(f)),
     ).toEqual([]);
     const backlog = lam.status().spool.unackedBlocks;
+    expect(lam.alarms.isActive('CamUnreachable')).toBe(true);
     expect(backlog).toBeGreaterThan(20); // ~10 blocks/s of 20 RUs for 4 s
 
     const primaryAckedBefore = lam.counters.blocksAckedPrimary;
@@ -78,6 +79,13 @@ describe('LAM through a CAM outage', () => {
     );
     const primaryResumedMs = Date.now() - back;
     expect(primaryResumedMs).toBeLessThan(10_000);
+    await waitFor(
+      'CamUnreachable to clear',
+      async () => (lam.alarms.isActive('CamUnreachable') ? undefined : true),
+      {
+        timeoutMs: 5000,
+      },
+    );
 
     producing = false;
     await producer;
