@@ -7,9 +7,8 @@
  *
  * Results go to stdout as Markdown and to bench/results/ingest-<timestamp>.json.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import mariadb from 'mariadb';
 import { DtpSender } from '../lam/dtp-client.js';
 import { syntheticBlockRus } from '../lam/synthetic.js';
@@ -20,18 +19,9 @@ import { Database } from '../node/replication/database.js';
 import { LocalGaleraCluster } from '../node/replication/local-cluster.js';
 import { migrate } from '../node/replication/migrations.js';
 import { CamProcess } from '../ops/local-cam.js';
+import { arg, percentile, runBench, writeResults } from './common.js';
 
 const RUS_PER_BLOCK = 20;
-
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
-}
-
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}
 
 interface StreamResult {
   streams: number;
@@ -199,27 +189,19 @@ async function main(): Promise<void> {
       `group commit: ${status.ingest.blocksStored} blocks in ${status.ingest.batches} batches (mean ${(status.ingest.blocksStored / status.ingest.batches).toFixed(1)}, max ${status.ingest.maxBatchBlocksSeen} blocks per batch)`,
     ];
     process.stdout.write(`${lines.join('\n')}\n`);
-    const out = join(
-      dirname(import.meta.dirname.replace(`${join('dist', 'bench')}`, 'bench')),
-      'bench',
-      'results',
-    );
-    mkdirSync(out, { recursive: true });
-    writeFileSync(
-      join(out, `ingest-${new Date().toISOString().replace(/[:.]/g, '-')}.json`),
-      JSON.stringify(
-        { loadBefore, loadAfter, ceiling, results, ingest: status.ingest, seconds, outstanding },
-        null,
-        2,
-      ),
-    );
+    writeResults('ingest', {
+      loadBefore,
+      loadAfter,
+      ceiling,
+      results,
+      ingest: status.ingest,
+      seconds,
+      outstanding,
+    });
   } finally {
     await cam?.stop();
     await cluster.stopAll();
   }
 }
 
-main().catch((err) => {
-  process.stderr.write(`bench failed: ${(err as Error).stack ?? err}\n`);
-  process.exit(1);
-});
+runBench(main);

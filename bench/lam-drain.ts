@@ -5,9 +5,9 @@
  *
  *   npm run build && node dist/bench/lam-drain.js [--rus 40000]
  */
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { LamAgent } from '../lam/agent.js';
 import { DtpSender } from '../lam/dtp-client.js';
 import { syntheticBlockRus, syntheticRu } from '../lam/synthetic.js';
@@ -16,13 +16,7 @@ import { sleep, waitFor } from '../node/common/process.js';
 import { parseLamConfigFile } from '../node/config/schema.js';
 import { LocalGaleraCluster } from '../node/replication/local-cluster.js';
 import { CamProcess } from '../ops/local-cam.js';
-
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
-}
-const pct = (sorted: number[], p: number) =>
-  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
+import { arg, percentile, runBench, writeResults } from './common.js';
 
 function newLam(cam: CamProcess, name: string): LamAgent {
   const cfg = parseLamConfigFile({
@@ -77,7 +71,11 @@ async function probeLatency(
   await s.drained();
   s.stop();
   lat.sort((a, b) => a - b);
-  return { p50: Number(pct(lat, 50).toFixed(1)), p99: Number(pct(lat, 99).toFixed(1)), n: lat.length };
+  return {
+    p50: Number(percentile(lat, 50).toFixed(1)),
+    p99: Number(percentile(lat, 99).toFixed(1)),
+    n: lat.length,
+  };
 }
 
 async function main(): Promise<void> {
@@ -134,8 +132,8 @@ async function main(): Promise<void> {
       lat.sort((a, b) => a - b);
       return {
         rusPerS: Math.round((callers * perCaller) / s),
-        p50: Number(pct(lat, 50).toFixed(3)),
-        p99: Number(pct(lat, 99).toFixed(3)),
+        p50: Number(percentile(lat, 50).toFixed(3)),
+        p99: Number(percentile(lat, 99).toFixed(3)),
       };
     };
     const cost = {
@@ -197,27 +195,21 @@ async function main(): Promise<void> {
       `| durable | 16 | ${cost.durable16.rusPerS} | ${cost.durable16.p50} | ${cost.durable16.p99} |`,
     ];
     process.stdout.write(`${lines.join('\n')}\n`);
-    const out = join(
-      dirname(import.meta.dirname.replace(join('dist', 'bench'), 'bench')),
-      'bench',
-      'results',
-    );
-    mkdirSync(out, { recursive: true });
-    writeFileSync(
-      join(out, `lam-drain-${new Date().toISOString().replace(/[:.]/g, '-')}.json`),
-      JSON.stringify(
-        { loadBefore, loadAfter, rus, liveRate, drainRate, backlogBlocks, idle, busy, cost },
-        null,
-        2,
-      ),
-    );
+    writeResults('lam-drain', {
+      loadBefore,
+      loadAfter,
+      rus,
+      liveRate,
+      drainRate,
+      backlogBlocks,
+      idle,
+      busy,
+      cost,
+    });
   } finally {
     await cam?.stop();
     await cluster.stopAll();
   }
 }
 
-main().catch((err) => {
-  process.stderr.write(`bench failed: ${(err as Error).stack ?? err}\n`);
-  process.exit(1);
-});
+runBench(main);

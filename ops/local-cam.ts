@@ -3,15 +3,12 @@
  * benchmarks and the kill -9 tests. Needs the compiled CLI (npm run build).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { type Daemon, spawnDaemon, stopWithDeadline, waitFor } from '../node/common/process.js';
+import { waitFor } from '../node/common/process.js';
+import { CLI, CliProcess, freePort } from './local-process.js';
 
-/** dist/ops/cli.js, found from both the sources and dist/. */
-export const CLI = import.meta.dirname.includes(`${join('dist', 'ops')}`)
-  ? join(import.meta.dirname, 'cli.js')
-  : join(import.meta.dirname, '..', 'dist', 'ops', 'cli.js');
+export { CLI, freePort };
 
 export interface LocalDatabase {
   host: string;
@@ -19,17 +16,6 @@ export interface LocalDatabase {
   user: string;
   password: string;
   database: string;
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 export interface CamProcessOptions {
@@ -42,15 +28,16 @@ export interface CamProcessOptions {
   extra?: Record<string, Record<string, unknown>>;
 }
 
-export class CamProcess {
-  daemon: Daemon | undefined;
+export class CamProcess extends CliProcess {
   readonly configFile: string;
   primaryPort = 0;
   recoveryPort = 0;
   adminPort = 0;
 
   private constructor(private readonly opts: CamProcessOptions) {
-    this.configFile = join(opts.dir, `${opts.id}.yaml`);
+    const configFile = join(opts.dir, `${opts.id}.yaml`);
+    super(opts.id, join(opts.dir, `${opts.id}.log`), () => ['node', '--config', configFile]);
+    this.configFile = configFile;
   }
 
   static async create(opts: CamProcessOptions): Promise<CamProcess> {
@@ -90,12 +77,6 @@ export class CamProcess {
     return `127.0.0.1:${this.recoveryPort}`;
   }
 
-  start(): void {
-    this.daemon = spawnDaemon(this.opts.id, process.execPath, [CLI, 'node', '--config', this.configFile], {
-      logFile: join(this.opts.dir, `${this.opts.id}.log`),
-    });
-  }
-
   async status(): Promise<Record<string, unknown>> {
     const res = await fetch(`http://127.0.0.1:${this.adminPort}/status`, {
       signal: AbortSignal.timeout(2000),
@@ -109,18 +90,5 @@ export class CamProcess {
       async () => ((await this.status()).accepting === true ? true : undefined),
       { timeoutMs, intervalMs: 100 },
     );
-  }
-
-  async kill9(): Promise<void> {
-    if (!this.daemon) return;
-    this.daemon.child.kill('SIGKILL');
-    await this.daemon.exited;
-    this.daemon = undefined;
-  }
-
-  async stop(): Promise<void> {
-    if (!this.daemon) return;
-    await stopWithDeadline(this.daemon, 10_000);
-    this.daemon = undefined;
   }
 }

@@ -4,19 +4,20 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import type { LamStatus } from '../lam/agent.js';
 import { callLamApi } from '../lam/api-client.js';
-import { type Daemon, spawnDaemon, stopWithDeadline, waitFor } from '../node/common/process.js';
-import { CLI, freePort } from './local-cam.js';
+import { waitFor } from '../node/common/process.js';
+import { CliProcess, freePort } from './local-process.js';
 
-export class LamProcess {
-  daemon: Daemon | undefined;
+export class LamProcess extends CliProcess {
   readonly configFile: string;
   api = '';
 
   private constructor(
     private readonly id: string,
-    private readonly dir: string,
+    dir: string,
   ) {
-    this.configFile = join(dir, `${id}.yaml`);
+    const configFile = join(dir, `${id}.yaml`);
+    super(id, join(dir, `${id}.log`), () => ['lam', 'run', '--config', configFile]);
+    this.configFile = configFile;
   }
 
   static async create(opts: {
@@ -46,12 +47,6 @@ export class LamProcess {
     return p;
   }
 
-  start(): void {
-    this.daemon = spawnDaemon(this.id, process.execPath, [CLI, 'lam', 'run', '--config', this.configFile], {
-      logFile: join(this.dir, `${this.id}.log`),
-    });
-  }
-
   async status(): Promise<LamStatus> {
     return (await callLamApi(this.api, 'GET', '/status', undefined, 2000)).body as unknown as LamStatus;
   }
@@ -75,18 +70,5 @@ export class LamProcess {
       },
       { timeoutMs, intervalMs: 100 },
     );
-  }
-
-  async kill9(): Promise<void> {
-    if (!this.daemon) return;
-    this.daemon.child.kill('SIGKILL');
-    await this.daemon.exited;
-    this.daemon = undefined;
-  }
-
-  async stop(): Promise<void> {
-    if (!this.daemon) return;
-    await stopWithDeadline(this.daemon, 10_000);
-    this.daemon = undefined;
   }
 }

@@ -1,16 +1,14 @@
 /** The LAM as an operator runs it: `tandem lam run`, its API, `tandem lam inject` and `status`. */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { callLamApi } from '../../lam/api-client.js';
 import { syntheticRu } from '../../lam/synthetic.js';
-import { CamProcess, CLI } from '../../ops/local-cam.js';
-import { LamProcess } from '../../ops/local-lam.js';
-import { sqlOn, testCluster, waitForHealthyCluster } from '../harness/galera.js';
-import { uniqueLamId } from '../harness/nodes.js';
+import { CLI } from '../../ops/local-cam.js';
+import { sqlOn } from '../harness/galera.js';
+import { camAndLamProcesses } from '../harness/processes.js';
 
 const run = promisify(execFile);
 const tandem = (...args: string[]) =>
@@ -20,34 +18,28 @@ const tandem = (...args: string[]) =>
   );
 
 describe('tandem lam', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'tandem-lamcli-'));
-  const lamId = uniqueLamId('cli').slice(0, 32);
-  let cam: CamProcess;
-  let lam: LamProcess;
-
-  beforeAll(async () => {
-    await waitForHealthyCluster();
-    cam = await CamProcess.create({ id: 'cam-lamcli', dir, database: testCluster().connectionFor('b') });
-    cam.start();
-    await cam.waitAccepting();
-    lam = await LamProcess.create({ componentName: lamId, dir, cam });
-    lam.start();
-    await lam.waitReady();
-  });
-  afterAll(async () => {
-    await lam?.stop();
-    await cam?.stop();
-  });
+  const ctx = camAndLamProcesses('cli', 'b');
+  const { lamId } = ctx;
 
   it('inject --durable delivers a JSON-lines file', async () => {
-    const file = join(dir, 'good.ndjson');
+    const file = join(ctx.dir, 'good.ndjson');
     writeFileSync(
       file,
       `${Array.from({ length: 50 }, (_, n) => JSON.stringify({ ...syntheticRu(lamId, n), uID: `${lamId}-${n}` })).join('\n')}\n`,
     );
-    const r = await tandem('lam', 'inject', '--file', file, '--api', lam.api, '--durable', '--batch', '7');
+    const r = await tandem(
+      'lam',
+      'inject',
+      '--file',
+      file,
+      '--api',
+      ctx.lam.api,
+      '--durable',
+      '--batch',
+      '7',
+    );
     expect(r.stdout).toBe('50 RUs accepted (durable)\n');
-    await lam.waitDrained();
+    await ctx.lam.waitDrained();
     const b = await sqlOn('b');
     const rows = await b.query('SELECT SUM(ru_count) AS rus FROM ledger_block WHERE lam_id = ?', [lamId]);
     await b.end();
@@ -55,25 +47,25 @@ describe('tandem lam', () => {
   });
 
   it('inject names the line and field of a bad RU and sends nothing', async () => {
-    const file = join(dir, 'bad.ndjson');
+    const file = join(ctx.dir, 'bad.ndjson');
     const good = JSON.stringify(syntheticRu(lamId, 1));
     writeFileSync(
       file,
       `${good}\n${good}\n${JSON.stringify({ ...syntheticRu(lamId, 2), recTime: 'noon' })}\n`,
     );
-    const before = (await lam.status()).counters.rusSubmitted;
-    const r = await tandem('lam', 'inject', '--file', file, '--api', lam.api);
+    const before = (await ctx.lam.status()).counters.rusSubmitted;
+    const r = await tandem('lam', 'inject', '--file', file, '--api', ctx.lam.api);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/bad\.ndjson line 3: recTime must be an xs:dateTime/);
-    expect((await lam.status()).counters.rusSubmitted).toBe(before);
+    expect((await ctx.lam.status()).counters.rusSubmitted).toBe(before);
     writeFileSync(file, '{"type": \n');
-    expect((await tandem('lam', 'inject', '--file', file, '--api', lam.api)).stderr).toMatch(
+    expect((await tandem('lam', 'inject', '--file', file, '--api', ctx.lam.api)).stderr).toMatch(
       /line 1: not JSON/,
     );
   });
 
   it('the API refuses an invalid RU with 400 naming the field', async () => {
-    const res = await callLamApi(lam.api, 'POST', '/rus', [
+    const res = await callLamApi(ctx.lam.api, 'POST', '/rus', [
       syntheticRu(lamId, 1),
       { ...syntheticRu(lamId, 2), referStatus: 7 },
     ]);
@@ -85,7 +77,7 @@ describe('tandem lam', () => {
   });
 
   it('status reports streams, counters and spool', async () => {
-    const r = await tandem('lam', 'status', '--api', lam.api);
+    const r = await tandem('lam', 'status', '--api', ctx.lam.api);
     const s = JSON.parse(r.stdout);
     expect(s).toMatchObject({
       lam: lamId,

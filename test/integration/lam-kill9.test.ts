@@ -1,43 +1,17 @@
-/**
- * The LAM's durability contract under adversity: the LAM daemon is killed with SIGKILL at 20 random
- * points while RUs are submitted durably through its API, and the CAM is killed and restarted
- * too. Every RU whose durable submit returned OK must reach the ledger; no RU appears twice.
- */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { callLamApi } from '../../lam/api-client.js';
 import { syntheticRu } from '../../lam/synthetic.js';
 import { sleep } from '../../node/common/process.js';
-import { CamProcess } from '../../ops/local-cam.js';
-import { LamProcess } from '../../ops/local-lam.js';
-import { sqlOn, testCluster, waitForHealthyCluster } from '../harness/galera.js';
-import { uniqueLamId } from '../harness/nodes.js';
+import { sqlOn } from '../harness/galera.js';
+import { camAndLamProcesses } from '../harness/processes.js';
 
 const KILLS = 20;
 
 describe('LAM kill -9 with durable submits', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'tandem-lamk9-'));
-  const lamId = uniqueLamId('lk9').slice(0, 32);
-  let cam: CamProcess;
-  let lam: LamProcess;
-
-  beforeAll(async () => {
-    await waitForHealthyCluster();
-    cam = await CamProcess.create({ id: 'cam-lamk9', dir, database: testCluster().connectionFor('a') });
-    cam.start();
-    await cam.waitAccepting();
-    lam = await LamProcess.create({ componentName: lamId, dir, cam });
-    lam.start();
-    await lam.waitReady();
-  });
-  afterAll(async () => {
-    await lam?.stop();
-    await cam?.stop();
-  });
+  const ctx = camAndLamProcesses('lk9', 'a');
 
   it(`${KILLS} kill -9 of the LAM (and some of the CAM): no durably submitted RU lost, none doubled`, async () => {
+    const { cam, lam, lamId } = ctx;
     const confirmed = new Set<string>();
     let n = 0;
     let attempts = 0;

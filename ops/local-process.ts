@@ -1,0 +1,49 @@
+/** A `tandem` subcommand run as a real child process on this host (demo, benchmarks, tests). */
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { type Daemon, spawnDaemon, stopWithDeadline } from '../node/common/process.js';
+
+/** dist/ops/cli.js, found from both the sources and dist/. */
+export const CLI = import.meta.dirname.includes(`${join('dist', 'ops')}`)
+  ? join(import.meta.dirname, 'cli.js')
+  : join(import.meta.dirname, '..', 'dist', 'ops', 'cli.js');
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export class CliProcess {
+  daemon: Daemon | undefined;
+
+  constructor(
+    protected readonly name: string,
+    private readonly logFile: string,
+    private readonly cliArgs: () => string[],
+  ) {}
+
+  start(): void {
+    this.daemon = spawnDaemon(this.name, process.execPath, [CLI, ...this.cliArgs()], {
+      logFile: this.logFile,
+    });
+  }
+
+  async kill9(): Promise<void> {
+    if (!this.daemon) return;
+    this.daemon.child.kill('SIGKILL');
+    await this.daemon.exited;
+    this.daemon = undefined;
+  }
+
+  async stop(): Promise<void> {
+    if (!this.daemon) return;
+    await stopWithDeadline(this.daemon, 10_000);
+    this.daemon = undefined;
+  }
+}
