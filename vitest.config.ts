@@ -12,6 +12,14 @@ export default defineConfig({
         },
       },
       {
+        // Real local tools (xmllint, the filesystem), no database.
+        test: {
+          name: 'component',
+          include: ['test/component/**/*.test.ts'],
+          environment: 'node',
+        },
+      },
+      {
         test: {
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
