@@ -3,9 +3,10 @@
  * with `.active` (being written), `.closed` (written, not yet sent) and `.reading` (being sent on
  * the recovery stream). Times are UTC; `<time>` is hhmmss plus 3-digit milliseconds (decision D7).
  */
-export type SpoolState = 'active' | 'closed' | 'reading';
+import { parseTimestampedName, timestampedStem } from '../node/common/file-names.js';
 
-const NAME = /^RUblocks_(\d{8})@(\d{9})(?:-(\d+))?\.(active|closed|reading)$/;
+export type SpoolState = 'active' | 'closed' | 'reading';
+const STATES: readonly SpoolState[] = ['active', 'closed', 'reading'];
 
 export interface SpoolName {
   /** Name without the extension, e.g. RUblocks_20261124@081500123 */
@@ -15,30 +16,12 @@ export interface SpoolName {
   createdAtMs: number;
 }
 
-const pad = (n: number, w: number) => String(n).padStart(w, '0');
-
 /** The stem for a file created at `ms`; `-N` is appended when two files share a millisecond. */
-export function spoolStem(ms: number, collision = 0): string {
-  const d = new Date(ms);
-  const date = `${d.getUTCFullYear()}${pad(d.getUTCMonth() + 1, 2)}${pad(d.getUTCDate(), 2)}`;
-  const time = `${pad(d.getUTCHours(), 2)}${pad(d.getUTCMinutes(), 2)}${pad(d.getUTCSeconds(), 2)}${pad(d.getUTCMilliseconds(), 3)}`;
-  return `RUblocks_${date}@${time}${collision > 0 ? `-${collision}` : ''}`;
-}
+export const spoolStem = (ms: number, collision = 0): string => timestampedStem('RUblocks', ms, collision);
 
 export function parseSpoolName(file: string): SpoolName | undefined {
-  const m = NAME.exec(file);
-  if (!m) return undefined;
-  const [, date, time, , state] = m as unknown as [string, string, string, string | undefined, SpoolState];
-  const ms = Date.UTC(
-    Number(date.slice(0, 4)),
-    Number(date.slice(4, 6)) - 1,
-    Number(date.slice(6, 8)),
-    Number(time.slice(0, 2)),
-    Number(time.slice(2, 4)),
-    Number(time.slice(4, 6)),
-    Number(time.slice(6, 9)),
-  );
-  return { stem: file.slice(0, file.lastIndexOf('.')), state, createdAtMs: ms };
+  const n = parseTimestampedName('RUblocks', file, STATES);
+  return n && { stem: n.stem, state: n.extension as SpoolState, createdAtMs: n.createdAtMs };
 }
 
 /** Table 3: rotate on whichever of size (bytes) or time (seconds) is reached first; 0 disables. */

@@ -6,15 +6,17 @@ import { LamAgent } from '../lam/agent.js';
 import { LamApi } from '../lam/api.js';
 import { callLamApi } from '../lam/api-client.js';
 import { repairSpool, verifySpool } from '../lam/spool-check.js';
+import { renderOffline } from '../node/accounting/ipdr/render-offline.js';
+import { verifyIpdrDir } from '../node/accounting/ipdr/verify.js';
 import { LamRegistry } from '../node/accounting/lam-registry.js';
 import { CamNode } from '../node/cam-node.js';
 import { createLogger, silentLogger } from '../node/common/logger.js';
 import { tandemVersion } from '../node/common/version.js';
 import { loadLamConfig, loadLamConfigFile, loadNodeConfig } from '../node/config/load.js';
-import { ConfigError } from '../node/config/schema.js';
+import { ConfigError, parseNodeConfig } from '../node/config/schema.js';
 import { Database } from '../node/replication/database.js';
 import { migrate } from '../node/replication/migrations.js';
-import { checkRecordingUnit } from '../proto/ru.js';
+import { checkRecordingUnit, type RecordingUnit } from '../proto/ru.js';
 import { formatStatus } from './status-format.js';
 
 const program = new Command();
@@ -253,6 +255,64 @@ spoolCmd
     process.stdout.write(
       `${report.files} files, ${report.unacked} unacknowledged blocks, ${report.quarantined.length} repaired\n`,
     );
+  });
+
+const ipdrCmd = program.command('ipdr').description('IPDR/XML accounting files');
+ipdrCmd
+  .command('render')
+  .description("render RUs from a JSON-lines file into IPDR files (the CAM's writer; recTime is the clock)")
+  .requiredOption('--in <ru.ndjson>', 'one RU per line (docs/ru-format.md)')
+  .requiredOption('--out <dir>', 'output directory (created)')
+  .option('--compress', 'write .closed.zip files (File Compression)')
+  .option('--rotate-size <bytes>', 'File Rotation Size, 0 disables', '100000')
+  .option('--rotate-ms <ms>', 'File Rotation Time, 0 disables', '20000')
+  .option('--cam-ip <address>', 'CAM IP Address written into IPDRRec@id', '0.0.0.0')
+  .action(
+    async (opts: {
+      in: string;
+      out: string;
+      compress?: boolean;
+      rotateSize: string;
+      rotateMs: string;
+      camIp: string;
+    }) => {
+      const cam = withConfig(() =>
+        parseNodeConfig({
+          node: { id: 'offline' },
+          cam: {
+            ipAddress: opts.camIp,
+            fileRotationSize: Number(opts.rotateSize),
+            fileRotationTime: Number(opts.rotateMs),
+          },
+        }),
+      ).cam;
+      const rus = readRuLines(opts.in) as RecordingUnit[];
+      const files = await renderOffline(rus, {
+        outDir: opts.out,
+        camIpAddress: cam.ipAddress,
+        version: `2.0 Tandem/${tandemVersion()}`,
+        compress: opts.compress ?? false,
+        fileRotationSize: cam.fileRotationSize,
+        fileRotationTime: cam.fileRotationTime,
+      });
+      for (const f of files) process.stdout.write(`${f.name}\t${f.records} records\n`);
+      process.stdout.write(`${rus.length} RUs → ${files.length} files in ${opts.out}\n`);
+    },
+  );
+ipdrCmd
+  .command('verify')
+  .argument('<dir>', 'an accounting directory (its Primary/ and Recovery/ are checked too)')
+  .description('check names, schema validity (xmllint) and IPDRDoc.End counts; exit 1 on any problem')
+  .action(async (dir: string) => {
+    const checks = await verifyIpdrDir(dir);
+    let bad = 0;
+    for (const c of checks) {
+      if (c.problems.length > 0) bad++;
+      const state = c.problems.length > 0 ? `PROBLEM: ${c.problems.join('; ')}` : 'ok';
+      process.stdout.write(`${c.file}\t${c.records ?? '-'} records\t${state}\n`);
+    }
+    process.stdout.write(`${checks.length} files, ${bad} with problems\n`);
+    process.exitCode = bad > 0 ? 1 : 0;
   });
 
 /** Reads RU JSON lines; a bad line stops everything and is named (nothing is sent). */

@@ -1,0 +1,158 @@
+/**
+ * Writes IPDR accounting files into one directory (Primary or Recovery):
+ * `IPDR_<date>@<time>.active` while open → `.closed` → `.closed.zip` when File Compression is on.
+ * Rotation by File Rotation Size (bytes; a file never grows past it unless one record alone is
+ * larger) or File Rotation Time (ms), whichever comes first. Every rename follows an fsync of the
+ * file and is followed by an fsync of the directory. Accounting files are never deleted; with
+ * compression the plain `.closed` copy is removed only after its `.zip` is durable.
+ *
+ * Time is passed in (`nowMs`), never read from the clock, so the same input renders the same files.
+ */
+
+import { mkdirSync } from 'node:fs';
+import { type FileHandle, open, readdir, readFile, rename, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import yazl from 'yazl';
+import type { RecordingUnit } from '../../../proto/ru.js';
+import { timestampedStem } from '../../common/file-names.js';
+import { ipdrTime, renderDocumentEnd, renderDocumentStart } from './document.js';
+import { renderRecord } from './record.js';
+
+export interface IpdrWriterOptions {
+  dir: string;
+  recorderId: string;
+  version: string;
+  fileRotationSize: number;
+  fileRotationTime: number;
+  compress: boolean;
+  /** IPDRDoc@seqNum of the next file and IPDR@seqNum of the next record. */
+  nextFileSeq?: number;
+  nextRecordSeq?: number;
+}
+
+interface OpenFile {
+  stem: string;
+  handle: FileHandle;
+  openedAtMs: number;
+  bytes: number;
+  records: number;
+}
+
+export interface ClosedFile {
+  name: string;
+  records: number;
+  fileSeq: number;
+}
+
+const END_RESERVE = renderDocumentEnd({ count: 999_999_999, endTime: '0000-00-00T00:00:00Z' }).length;
+
+async function exists(dir: string, stem: string): Promise<boolean> {
+  const names = await readdir(dir);
+  return names.some((n) => n.startsWith(`${stem}.`));
+}
+
+async function syncDir(dir: string): Promise<void> {
+  const h = await open(dir, 'r');
+  await h.sync();
+  await h.close();
+}
+
+/** A zip with fixed metadata: the same content closed at the same time gives the same bytes. */
+async function zipBytes(entryName: string, content: Buffer, mtime: Date): Promise<Buffer> {
+  const zip = new yazl.ZipFile();
+  zip.addBuffer(content, entryName, { mtime, mode: 0o100644, compress: true });
+  zip.end();
+  const chunks: Buffer[] = [];
+  for await (const chunk of zip.outputStream) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+export class IpdrFileWriter {
+  private current: OpenFile | undefined;
+  private fileSeq: number;
+  private recordSeq: number;
+  readonly closed: ClosedFile[] = [];
+
+  constructor(private readonly opts: IpdrWriterOptions) {
+    mkdirSync(opts.dir, { recursive: true });
+    this.fileSeq = opts.nextFileSeq ?? 1;
+    this.recordSeq = opts.nextRecordSeq ?? 1;
+  }
+
+  async append(ru: RecordingUnit, nowMs: number): Promise<void> {
+    await this.rotateIfDue(nowMs);
+    const record = renderRecord(ru, { seqNum: this.recordSeq, time: ipdrTime(nowMs) });
+    const bytes = Buffer.byteLength(record);
+    const limit = this.opts.fileRotationSize;
+    if (
+      this.current &&
+      limit > 0 &&
+      this.current.records > 0 &&
+      this.current.bytes + bytes + END_RESERVE > limit
+    ) {
+      await this.close(nowMs);
+    }
+    if (!this.current) await this.openFile(nowMs);
+    const file = this.current!;
+    await file.handle.write(record);
+    file.bytes += bytes;
+    file.records++;
+    this.recordSeq++;
+  }
+
+  /** Closes the open file if its File Rotation Time has passed. */
+  async rotateIfDue(nowMs: number): Promise<void> {
+    const f = this.current;
+    if (f && this.opts.fileRotationTime > 0 && nowMs - f.openedAtMs >= this.opts.fileRotationTime)
+      await this.close(nowMs);
+  }
+
+  /** Ends the open file: IPDRDoc.End, fsync, `.active` → `.closed` (→ `.closed.zip`). */
+  async close(nowMs: number): Promise<ClosedFile | undefined> {
+    const f = this.current;
+    if (!f) return undefined;
+    this.current = undefined;
+    await f.handle.write(renderDocumentEnd({ count: f.records, endTime: ipdrTime(nowMs) }));
+    await f.handle.sync();
+    await f.handle.close();
+    const { dir } = this.opts;
+    await rename(join(dir, `${f.stem}.active`), join(dir, `${f.stem}.closed`));
+    await syncDir(dir);
+    let name = `${f.stem}.closed`;
+    if (this.opts.compress) {
+      const zip = await zipBytes(`${f.stem}.xml`, await readFile(join(dir, name)), new Date(nowMs));
+      const tmp = join(dir, `${f.stem}.closed.zip.tmp`);
+      const h = await open(tmp, 'w');
+      await h.writeFile(zip);
+      await h.sync();
+      await h.close();
+      await rename(tmp, join(dir, `${f.stem}.closed.zip`));
+      await syncDir(dir);
+      await rm(join(dir, name)); // the content lives on, durable, in the .zip
+      name = `${f.stem}.closed.zip`;
+    }
+    const closed = { name, records: f.records, fileSeq: this.fileSeq - 1 };
+    this.closed.push(closed);
+    return closed;
+  }
+
+  private async openFile(nowMs: number): Promise<void> {
+    // Never overwrite an accounting file: a name in use (same millisecond) gets a -N suffix.
+    let stem = '';
+    let handle: FileHandle | undefined;
+    for (let i = 0; !handle; i++) {
+      stem = timestampedStem('IPDR', nowMs, i);
+      if (this.closed.some((c) => c.name.startsWith(`${stem}.`)) || (await exists(this.opts.dir, stem)))
+        continue;
+      handle = await open(join(this.opts.dir, `${stem}.active`), 'wx');
+    }
+    const head = renderDocumentStart({
+      seqNum: this.fileSeq++,
+      version: this.opts.version,
+      recorderId: this.opts.recorderId,
+      startTime: ipdrTime(nowMs),
+    });
+    await handle.write(head);
+    this.current = { stem, handle, openedAtMs: nowMs, bytes: Buffer.byteLength(head), records: 0 };
+  }
+}

@@ -1,0 +1,87 @@
+/**
+ * IPDR files on disk through the CAM's writer: names, lifecycle, rotation, compression, schema
+ * validity (xmllint), determinism (same input → byte-identical files, zips included) and verify.
+ */
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { syntheticRu } from '../../lam/synthetic.js';
+import { renderOffline } from '../../node/accounting/ipdr/render-offline.js';
+import { verifyFile, verifyIpdrDir } from '../../node/accounting/ipdr/verify.js';
+import { RECORD_TYPES } from '../../proto/ru.js';
+
+const rus = Array.from({ length: 400 }, (_, n) => syntheticRu('App1', n, RECORD_TYPES[n % 8]));
+const opts = (outDir: string, compress: boolean) => ({
+  outDir,
+  camIpAddress: '198.18.0.100',
+  version: '2.0 Tandem/test',
+  compress,
+  fileRotationSize: 40_000,
+  fileRotationTime: 4_000,
+});
+const sha = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');
+
+describe('IPDR files', () => {
+  it.each([false, true])(
+    'rotate by size and time, verify clean, count every RU once (compress=%s)',
+    async (compress) => {
+      const dir = mkdtempSync(join(tmpdir(), 'tandem-ipdr-'));
+      const files = await renderOffline(rus, opts(dir, compress));
+      expect(files.length).toBeGreaterThan(3);
+      expect(files.reduce((n, f) => n + f.records, 0)).toBe(rus.length);
+      const names = readdirSync(dir);
+      expect(
+        names.every((n) => new RegExp(`^IPDR_\\d{8}@\\d{9}\\.closed${compress ? '\\.zip' : ''}$`).test(n)),
+      ).toBe(true);
+      if (!compress)
+        for (const n of names) expect(readFileSync(join(dir, n)).length).toBeLessThanOrEqual(40_000);
+      const checks = await verifyIpdrDir(dir);
+      expect(checks.filter((c) => c.problems.length > 0)).toEqual([]);
+      expect(checks.reduce((n, c) => n + (c.records ?? 0), 0)).toBe(rus.length);
+    },
+  );
+
+  it('the same input renders byte-identical files (what makes both servers hold the same files)', async () => {
+    const a = mkdtempSync(join(tmpdir(), 'tandem-ipdr-a-'));
+    const b = mkdtempSync(join(tmpdir(), 'tandem-ipdr-b-'));
+    await renderOffline(rus, opts(a, true));
+    await renderOffline(rus, opts(b, true));
+    const names = readdirSync(a).sort();
+    expect(readdirSync(b).sort()).toEqual(names);
+    for (const n of names) expect(sha(join(b, n))).toBe(sha(join(a, n)));
+  });
+
+  it('never overwrites: rendering again into the same directory adds files', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tandem-ipdr-'));
+    const first = await renderOffline(rus.slice(0, 50), opts(dir, false));
+    const before = Object.fromEntries(readdirSync(dir).map((n) => [n, sha(join(dir, n))]));
+    await renderOffline(rus.slice(0, 50), opts(dir, false));
+    const after = readdirSync(dir);
+    expect(after.length).toBe(2 * first.length);
+    for (const [n, h] of Object.entries(before)) expect(sha(join(dir, n))).toBe(h);
+  });
+
+  it('verify reports a wrong count, an invalid document and a bad name', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tandem-ipdr-'));
+    const [file] = await renderOffline(rus.slice(0, 10), opts(dir, false));
+    const path = join(dir, file!.name);
+    writeFileSync(path, readFileSync(path, 'utf8').replace('count="10"', 'count="11"'));
+    expect((await verifyFile(dir, file!.name)).problems).toEqual([
+      'IPDRDoc.End@count is 11 but the file holds 10 records',
+    ]);
+    writeFileSync(
+      path,
+      readFileSync(path, 'utf8')
+        .replace('count="11"', 'count="10"')
+        .replace('<uID>', '<uid>')
+        .replace('</uID>', '</uid>'),
+    );
+    expect((await verifyFile(dir, file!.name)).problems[0]).toMatch(
+      /not valid against the IPDR\/Nortel schemas/,
+    );
+    writeFileSync(join(dir, 'IPDR_2026.closed'), 'x');
+    expect((await verifyFile(dir, 'IPDR_2026.closed')).problems[0]).toMatch(/name does not follow/);
+  });
+});
