@@ -10,18 +10,18 @@
  * a durable submit closes the current block at the next fsync opportunity (group commit), so it
  * costs about one fsync, not a block rotation time. See docs/lam.md.
  */
-import { statfs, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { LedgerBlock } from '../node/accounting/block.js';
 import { AlarmRegistry } from '../node/alarms/alarms.js';
+import { DiskMonitor } from '../node/alarms/disk-monitor.js';
 import type { LamAgentConfig, LamConfig } from '../node/config/schema.js';
 import type { WireError } from '../proto/dtp.js';
 import { checkRecordingUnit, type RecordingUnit } from '../proto/ru.js';
 import { DtpSender } from './dtp-client.js';
 import { SeqStore } from './seq-store.js';
 import { Spool, type SpoolFile, type SpoolOpenReport } from './spool.js';
-import { diskLevel } from './spool-names.js';
 
 export const ALARM_DISK_MAJOR = 'DiskMonMajor';
 export const ALARM_DISK_CRITICAL = 'DiskMonCritical';
@@ -63,11 +63,6 @@ export interface LamAgentOptions {
   diskUsedPercent?: (dir: string) => Promise<number>;
 }
 
-async function statfsUsedPercent(dir: string): Promise<number> {
-  const s = await statfs(dir);
-  return s.blocks === 0 ? 0 : (100 * (s.blocks - s.bavail)) / s.blocks;
-}
-
 export class LamAgent {
   readonly alarms: AlarmRegistry;
   readonly spoolDir: string;
@@ -101,7 +96,7 @@ export class LamAgent {
   private stopped = false;
   private spoolLock: Promise<unknown> = Promise.resolve();
   openReport: SpoolOpenReport | undefined;
-  diskUsedPercent = 0;
+  private disk: DiskMonitor | undefined;
 
   constructor(private readonly opts: LamAgentOptions) {
     this.alarms = opts.alarms ?? new AlarmRegistry(opts.log);
@@ -150,11 +145,21 @@ export class LamAgent {
     this.recovery.start();
     this.timers.push(
       setInterval(() => void this.withSpool(() => this.spool.rotateIfDue()).catch(() => undefined), 250),
-      setInterval(() => void this.checkDisk(), 1000),
       setInterval(() => this.checkCam(), 500),
       setInterval(() => void this.pumpRecovery(), 500),
     );
-    await this.checkDisk();
+    this.disk = new DiskMonitor({
+      what: 'spool partition',
+      path: this.spoolDir,
+      major: lam.diskMonitorMajorThreshold,
+      critical: lam.diskMonitorCriticalThreshold,
+      alarmNames: { major: ALARM_DISK_MAJOR, critical: ALARM_DISK_CRITICAL },
+      alarms: this.alarms,
+      log,
+      probe: this.opts.diskUsedPercent,
+    });
+    await this.disk.check();
+    this.disk.start();
     log.info({ lam: this.lamId, spool: this.spoolDir, recovered: report }, 'LAM started');
   }
 
@@ -414,35 +419,6 @@ export class LamAgent {
     }
   }
 
-  private async checkDisk(): Promise<void> {
-    try {
-      const used = await (this.opts.diskUsedPercent ?? statfsUsedPercent)(this.spoolDir);
-      this.diskUsedPercent = used;
-      const level = diskLevel(
-        used,
-        this.opts.lam.diskMonitorMajorThreshold,
-        this.opts.lam.diskMonitorCriticalThreshold,
-      );
-      const reason = `spool partition ${used.toFixed(1)}% used`;
-      if (level === 'major' || level === 'critical') {
-        this.alarms.raise(
-          ALARM_DISK_MAJOR,
-          'major',
-          `${reason} (major threshold ${this.opts.lam.diskMonitorMajorThreshold}%)`,
-        );
-      } else this.alarms.clear(ALARM_DISK_MAJOR, reason);
-      if (level === 'critical') {
-        this.alarms.raise(
-          ALARM_DISK_CRITICAL,
-          'critical',
-          `${reason} (critical threshold ${this.opts.lam.diskMonitorCriticalThreshold}%)`,
-        );
-      } else this.alarms.clear(ALARM_DISK_CRITICAL, reason);
-    } catch (err) {
-      this.opts.log.warn({ err: (err as Error).message }, 'cannot read spool disk usage');
-    }
-  }
-
   /** Spool file operations (append, rotate) never overlap. */
   private withSpool<T>(fn: () => Promise<T>): Promise<T> {
     const run = this.spoolLock.then(fn, fn);
@@ -483,7 +459,7 @@ export class LamAgent {
       spool: {
         dir: this.spoolDir,
         ...this.spool.stats(),
-        diskUsedPercent: Number(this.diskUsedPercent.toFixed(1)),
+        diskUsedPercent: Number((this.disk?.usedPercent ?? 0).toFixed(1)),
       },
       recovered: this.openReport ?? null,
       alarms: this.alarms.list(),
@@ -496,6 +472,7 @@ export class LamAgent {
     while (this.writing || this.toWrite.length > 0) await new Promise((r) => setTimeout(r, 10));
     this.stopped = true;
     for (const t of this.timers) clearInterval(t);
+    this.disk?.stop();
     this.primary.stop();
     this.recovery.stop();
     await this.withSpool(() => this.spool.close());

@@ -35,11 +35,3 @@ export function shouldRotate(
   if (limits.fileRotationTime > 0 && nowMs - file.openedAtMs >= limits.fileRotationTime * 1000) return true;
   return false;
 }
-
-/** Disk alarm levels of the spool partition (Table 3 thresholds, % used). */
-export type DiskLevel = 'ok' | 'major' | 'critical';
-export function diskLevel(usedPercent: number, major: number, critical: number): DiskLevel {
-  if (usedPercent >= critical) return 'critical';
-  if (usedPercent >= major) return 'major';
-  return 'ok';
-}

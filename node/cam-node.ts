@@ -12,6 +12,7 @@ import { LamRegistry } from './accounting/lam-registry.js';
 import { Ledger } from './accounting/ledger.js';
 import { type ReplayReport, replayJournal } from './accounting/replay.js';
 import { AlarmRegistry } from './alarms/alarms.js';
+import { DiskMonitor, deviceOf } from './alarms/disk-monitor.js';
 import { AdminServer } from './api/admin-server.js';
 import { sleep } from './common/process.js';
 import { tandemVersion } from './common/version.js';
@@ -23,6 +24,8 @@ import { migrate } from './replication/migrations.js';
 export const ALARM_DB_NOT_WRITABLE = 'DatabaseNotWritable';
 export const ALARM_JOURNAL_FAILURE = 'JournalWriteFailure';
 export const ALARM_JOURNAL_CORRUPT = 'JournalCorrupt';
+export const ALARM_DISK_MAJOR = 'DiskMajorAlarm';
+export const ALARM_DISK_CRITICAL = 'DiskCriticalAlarm';
 
 export class CamNode {
   readonly alarms: AlarmRegistry;
@@ -37,6 +40,7 @@ export class CamNode {
   private needsReplay = true;
   private lastReplay: ReplayReport | undefined;
   private stopping = false;
+  private readonly disks: DiskMonitor[] = [];
   readonly startedAt = new Date();
 
   constructor(
@@ -67,6 +71,7 @@ export class CamNode {
     log.info({ node: config.node.id, version: tandemVersion() }, 'CAM node starting');
     this.admin = new AdminServer(config.node.adminListen, () => this.status(), log.child({ part: 'api' }));
     await this.admin.start();
+    await this.startDiskMonitors();
     await this.waitForDatabase();
     await migrate(this.db, log);
     this.journal = await Journal.open(
@@ -107,6 +112,7 @@ export class CamNode {
   async stop(): Promise<void> {
     this.stopping = true;
     this.health.stop();
+    for (const d of this.disks) d.stop();
     await this.dtp?.stop();
     await this.committer?.idle();
     await this.journal?.close();
@@ -143,8 +149,46 @@ export class CamNode {
       ingest: this.committer?.stats ?? null,
       dtp: this.dtp ? { ...this.dtp.counters, streams: this.dtp.listStreams() } : null,
       journal: { dir: this.journal?.dir ?? null, lastReplay: this.lastReplay ?? null },
+      disks: this.disks.map((d) => ({ what: d.what, usedPercent: Number(d.usedPercent.toFixed(1)) })),
       alarms: this.alarms.list(),
     };
+  }
+
+  /**
+   * Table 2 thresholds on the accounting partition (DiskMajorAlarm / DiskCriticalAlarm) and, when
+   * it is another filesystem, on the journal's (JournalDiskMajor / JournalDiskCritical).
+   */
+  private async startDiskMonitors(): Promise<void> {
+    const { cam, node } = this.config;
+    const journalDir = join(node.dataDir, 'journal');
+    const common = {
+      major: cam.diskMonitorMajorThreshold,
+      critical: cam.diskMonitorCriticalThreshold,
+      alarms: this.alarms,
+      log: this.log.child({ part: 'disk' }),
+    };
+    this.disks.push(
+      new DiskMonitor({
+        ...common,
+        what: `accounting partition (${cam.baseFilePath})`,
+        path: cam.baseFilePath,
+        alarmNames: { major: ALARM_DISK_MAJOR, critical: ALARM_DISK_CRITICAL },
+      }),
+    );
+    if ((await deviceOf(journalDir)) !== (await deviceOf(cam.baseFilePath))) {
+      this.disks.push(
+        new DiskMonitor({
+          ...common,
+          what: `journal partition (${journalDir})`,
+          path: journalDir,
+          alarmNames: { major: 'JournalDiskMajor', critical: 'JournalDiskCritical' },
+        }),
+      );
+    }
+    for (const d of this.disks) {
+      await d.check();
+      d.start();
+    }
   }
 
   private async waitForDatabase(): Promise<void> {

@@ -54,7 +54,15 @@ export class CamProcess extends CliProcess {
         adminListen: `127.0.0.1:${p.adminPort}`,
         logLevel: opts.logLevel ?? 'info',
       },
-      cam: { ipAddress: '127.0.0.1', primaryPort: p.primaryPort, recoveryPort: p.recoveryPort },
+      cam: {
+        ipAddress: '127.0.0.1',
+        primaryPort: p.primaryPort,
+        recoveryPort: p.recoveryPort,
+        baseFilePath: join(opts.dir, opts.id, 'accounting'),
+        // Local runs share this host's disk: alarm only when it is really nearly full.
+        diskMonitorMajorThreshold: 90,
+        diskMonitorCriticalThreshold: 95,
+      },
       database: {
         host: db.host,
         port: db.port,

@@ -12,7 +12,12 @@ import { databaseConfigFor } from './galera.js';
 
 export async function startCamNode(
   member: 'a' | 'b',
-  overrides: { ingest?: Record<string, unknown>; id?: string; dataDir?: string } = {},
+  overrides: {
+    ingest?: Record<string, unknown>;
+    cam?: Record<string, unknown>;
+    id?: string;
+    dataDir?: string;
+  } = {},
 ): Promise<{ node: CamNode; config: NodeConfig; primary: string; recovery: string }> {
   const dir = overrides.dataDir ?? mkdtempSync(join(tmpdir(), 'tandem-cam-'));
   const primaryPort = await freePort();
@@ -20,7 +25,15 @@ export async function startCamNode(
   const adminPort = await freePort();
   const config = parseNodeConfig({
     node: { id: overrides.id ?? `cam-${member}`, dataDir: dir, adminListen: `127.0.0.1:${adminPort}` },
-    cam: { ipAddress: '127.0.0.1', primaryPort, recoveryPort },
+    cam: {
+      ipAddress: '127.0.0.1',
+      primaryPort,
+      recoveryPort,
+      baseFilePath: join(dir, 'accounting'),
+      diskMonitorMajorThreshold: 90,
+      diskMonitorCriticalThreshold: 95,
+      ...overrides.cam,
+    },
     database: databaseConfigFor(member),
     ingest: overrides.ingest ?? {},
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { diskLevel, parseSpoolName, shouldRotate, spoolStem } from '../../lam/spool-names.js';
+import { parseSpoolName, shouldRotate, spoolStem } from '../../lam/spool-names.js';
 
 describe('spool file names', () => {
   const ms = Date.UTC(2001, 2, 9, 14, 17, 0, 43);
@@ -40,17 +40,5 @@ describe('shouldRotate (Table 3: first of size or time; 0 disables)', () => {
   ];
   it.each(cases)('%s', (_n, bytes, age, l, expected) => {
     expect(shouldRotate({ bytes, openedAtMs: 1_000_000 }, 1_000_000 + age, l)).toBe(expected);
-  });
-});
-
-describe('diskLevel', () => {
-  it.each([
-    [49.9, 'ok'],
-    [50, 'major'],
-    [74.9, 'major'],
-    [75, 'critical'],
-    [100, 'critical'],
-  ] as const)('%d%% used → %s', (used, level) => {
-    expect(diskLevel(used, 50, 75)).toBe(level);
   });
 });
