@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import { XMLParser } from 'fast-xml-parser';
 import type { RecordingUnit } from '../../proto/ru.js';
 
-export const SPEC_DIR = join(import.meta.dirname, '..', '..', '..', 'shared', 'spec');
-export const SAMPLES_DIR = join(SPEC_DIR, 'samples');
-export const SCHEMA_DIR = join(SPEC_DIR, 'schema');
+/** Copies of the seed's samples (../shared/spec/samples) and schemas, kept in the repo. */
+export const SAMPLES_DIR = join(import.meta.dirname, '..', 'fixtures', 'ipdr-samples');
+export const SCHEMA_DIR = join(import.meta.dirname, '..', '..', 'node', 'accounting', 'ipdr', 'schema');
 
 export const xmlParser = new XMLParser({
   ignoreAttributes: false,

@@ -1,0 +1,128 @@
+/**
+ * File planning for IPDR series (pure). The node that owns the ingest places every ledger block of a
+ * series into a file once: file number, the block's first record number, and when each file closes.
+ * The placement is stored in the replicated ledger, so every node renders byte-identical files.
+ *
+ * Rules: blocks are placed in ledger order, whole (a block's RUs never straddle two files). A file
+ * closes before a block that would take it past File Rotation Size (unless the file is still empty),
+ * or once File Rotation Time has passed since it opened (decided by the owner's clock, recorded).
+ */
+import { renderDocumentEnd, renderDocumentStart } from './document.js';
+import { ipdrTime } from './document.js';
+import { renderRecord } from './record.js';
+import type { RecordingUnit } from '../../../proto/ru.js';
+import { timestampedStem } from '../../common/file-names.js';
+
+export type Series = 'primary' | 'recovery';
+
+export interface PlannedFile {
+  series: Series;
+  fileSeq: number;
+  stem: string;
+  openedAtMs: number;
+  firstRecordSeq: number;
+  nextRecordSeq: number;
+  /** Rendered size so far, envelope head included. */
+  bytes: number;
+  closedAtMs: number | null;
+}
+
+export interface UnplacedBlock {
+  lamId: string;
+  blockSeq: number;
+  receivedAtMs: number;
+  rus: RecordingUnit[];
+}
+
+export interface Placement {
+  lamId: string;
+  blockSeq: number;
+  fileSeq: number;
+  recordSeq: number;
+}
+
+export interface PlanLimits {
+  fileRotationSize: number;
+  fileRotationTime: number;
+  recorderId: string;
+  version: string;
+}
+
+const END_BYTES = renderDocumentEnd({ count: 999_999_999, endTime: '0000-00-00T00:00:00Z' }).length;
+
+export function headBytes(f: Pick<PlannedFile, 'fileSeq' | 'openedAtMs'>, limits: PlanLimits): number {
+  return Buffer.byteLength(
+    renderDocumentStart({ seqNum: f.fileSeq, version: limits.version, recorderId: limits.recorderId, startTime: ipdrTime(f.openedAtMs) }),
+  );
+}
+
+export function blockBytes(block: UnplacedBlock, firstRecordSeq: number): number {
+  let bytes = 0;
+  block.rus.forEach((ru, i) => {
+    bytes += Buffer.byteLength(renderRecord(ru, { seqNum: firstRecordSeq + i, time: ipdrTime(block.receivedAtMs) }));
+  });
+  return bytes;
+}
+
+export interface PlanStep {
+  /** Files to write back: changed or new (closedAtMs set when closed in this step). */
+  files: PlannedFile[];
+  placements: Placement[];
+}
+
+/**
+ * One planning round for one series: `last` is the series' newest file (open or closed) or null.
+ * Returns the files touched and the placements made. Pure: `nowMs` is the owner's clock.
+ */
+export function planRound(
+  series: Series,
+  last: PlannedFile | null,
+  blocks: readonly UnplacedBlock[],
+  nowMs: number,
+  limits: PlanLimits,
+): PlanStep {
+  const touched = new Map<number, PlannedFile>();
+  const placements: Placement[] = [];
+  let current: PlannedFile | null = last ? { ...last } : null;
+
+  const close = (f: PlannedFile) => {
+    f.closedAtMs = nowMs;
+    touched.set(f.fileSeq, f);
+  };
+  const open = (prev: PlannedFile | null): PlannedFile => {
+    let stem = timestampedStem('IPDR', nowMs);
+    for (let i = 1; prev && stem <= prev.stem; i++) stem = timestampedStem('IPDR', nowMs, i);
+    const f: PlannedFile = {
+      series,
+      fileSeq: (prev?.fileSeq ?? 0) + 1,
+      stem,
+      openedAtMs: nowMs,
+      firstRecordSeq: prev?.nextRecordSeq ?? 1,
+      nextRecordSeq: prev?.nextRecordSeq ?? 1,
+      bytes: 0,
+      closedAtMs: null,
+    };
+    f.bytes = headBytes(f, limits);
+    touched.set(f.fileSeq, f);
+    return f;
+  };
+
+  if (current && current.closedAtMs === null && limits.fileRotationTime > 0 && nowMs - current.openedAtMs >= limits.fileRotationTime) {
+    close(current);
+  }
+  for (const block of blocks) {
+    if (!current || current.closedAtMs !== null) current = open(current);
+    let size = blockBytes(block, current.nextRecordSeq);
+    const hasRecords = current.nextRecordSeq > current.firstRecordSeq;
+    if (limits.fileRotationSize > 0 && hasRecords && current.bytes + size + END_BYTES > limits.fileRotationSize) {
+      close(current);
+      current = open(current);
+      size = blockBytes(block, current.nextRecordSeq);
+    }
+    placements.push({ lamId: block.lamId, blockSeq: block.blockSeq, fileSeq: current.fileSeq, recordSeq: current.nextRecordSeq });
+    current.nextRecordSeq += block.rus.length;
+    current.bytes += size;
+    touched.set(current.fileSeq, current);
+  }
+  return { files: [...touched.values()].sort((a, b) => a.fileSeq - b.fileSeq), placements };
+}
