@@ -50,6 +50,34 @@ export const MIGRATIONS: Migration[] = [
        ) ENGINE=InnoDB`,
     ],
   },
+  {
+    id: 2,
+    name: 'IPDR file plan',
+    statements: [
+      // Where each block goes in the IPDR series of its stream; set once by the owner's planner.
+      `ALTER TABLE ledger_block
+         ADD COLUMN IF NOT EXISTS ipdr_file_seq INT UNSIGNED NULL,
+         ADD COLUMN IF NOT EXISTS ipdr_record_seq BIGINT UNSIGNED NULL,
+         ADD KEY IF NOT EXISTS ledger_block_ipdr (stream, ipdr_file_seq, ipdr_record_seq)`,
+      `CREATE TABLE IF NOT EXISTS ipdr_file (
+         series ENUM('primary','recovery') NOT NULL,
+         file_seq INT UNSIGNED NOT NULL,
+         stem VARCHAR(64) NOT NULL,
+         opened_at_ms BIGINT NOT NULL,
+         first_record_seq BIGINT UNSIGNED NOT NULL,
+         next_record_seq BIGINT UNSIGNED NOT NULL,
+         bytes INT UNSIGNED NOT NULL,
+         closed_at_ms BIGINT NULL,
+         PRIMARY KEY (series, file_seq)
+       ) ENGINE=InnoDB`,
+      // Time-limited ownership of a job (e.g. the IPDR planner) by one node.
+      `CREATE TABLE IF NOT EXISTS lease (
+         name VARCHAR(64) NOT NULL PRIMARY KEY,
+         owner VARCHAR(32) NOT NULL,
+         expires_at_ms BIGINT NOT NULL
+       ) ENGINE=InnoDB`,
+    ],
+  },
 ];
 
 export async function migrate(db: Database, log: Logger): Promise<number[]> {

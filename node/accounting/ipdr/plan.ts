@@ -7,11 +7,11 @@
  * closes before a block that would take it past File Rotation Size (unless the file is still empty),
  * or once File Rotation Time has passed since it opened (decided by the owner's clock, recorded).
  */
-import { renderDocumentEnd, renderDocumentStart } from './document.js';
-import { ipdrTime } from './document.js';
-import { renderRecord } from './record.js';
+
 import type { RecordingUnit } from '../../../proto/ru.js';
 import { timestampedStem } from '../../common/file-names.js';
+import { ipdrTime, renderDocumentEnd, renderDocumentStart } from './document.js';
+import { renderRecord } from './record.js';
 
 export type Series = 'primary' | 'recovery';
 
@@ -52,14 +52,21 @@ const END_BYTES = renderDocumentEnd({ count: 999_999_999, endTime: '0000-00-00T0
 
 export function headBytes(f: Pick<PlannedFile, 'fileSeq' | 'openedAtMs'>, limits: PlanLimits): number {
   return Buffer.byteLength(
-    renderDocumentStart({ seqNum: f.fileSeq, version: limits.version, recorderId: limits.recorderId, startTime: ipdrTime(f.openedAtMs) }),
+    renderDocumentStart({
+      seqNum: f.fileSeq,
+      version: limits.version,
+      recorderId: limits.recorderId,
+      startTime: ipdrTime(f.openedAtMs),
+    }),
   );
 }
 
 export function blockBytes(block: UnplacedBlock, firstRecordSeq: number): number {
   let bytes = 0;
   block.rus.forEach((ru, i) => {
-    bytes += Buffer.byteLength(renderRecord(ru, { seqNum: firstRecordSeq + i, time: ipdrTime(block.receivedAtMs) }));
+    bytes += Buffer.byteLength(
+      renderRecord(ru, { seqNum: firstRecordSeq + i, time: ipdrTime(block.receivedAtMs) }),
+    );
   });
   return bytes;
 }
@@ -107,22 +114,67 @@ export function planRound(
     return f;
   };
 
-  if (current && current.closedAtMs === null && limits.fileRotationTime > 0 && nowMs - current.openedAtMs >= limits.fileRotationTime) {
+  if (
+    current &&
+    current.closedAtMs === null &&
+    limits.fileRotationTime > 0 &&
+    nowMs - current.openedAtMs >= limits.fileRotationTime
+  ) {
     close(current);
   }
   for (const block of blocks) {
     if (!current || current.closedAtMs !== null) current = open(current);
     let size = blockBytes(block, current.nextRecordSeq);
     const hasRecords = current.nextRecordSeq > current.firstRecordSeq;
-    if (limits.fileRotationSize > 0 && hasRecords && current.bytes + size + END_BYTES > limits.fileRotationSize) {
+    if (
+      limits.fileRotationSize > 0 &&
+      hasRecords &&
+      current.bytes + size + END_BYTES > limits.fileRotationSize
+    ) {
       close(current);
       current = open(current);
       size = blockBytes(block, current.nextRecordSeq);
     }
-    placements.push({ lamId: block.lamId, blockSeq: block.blockSeq, fileSeq: current.fileSeq, recordSeq: current.nextRecordSeq });
+    placements.push({
+      lamId: block.lamId,
+      blockSeq: block.blockSeq,
+      fileSeq: current.fileSeq,
+      recordSeq: current.nextRecordSeq,
+    });
     current.nextRecordSeq += block.rus.length;
     current.bytes += size;
     touched.set(current.fileSeq, current);
   }
   return { files: [...touched.values()].sort((a, b) => a.fileSeq - b.fileSeq), placements };
+}
+
+export interface PlacedBlock {
+  recordSeq: number;
+  receivedAtMs: number;
+  rus: RecordingUnit[];
+}
+
+/** The exact bytes of a planned file: the same on every node that has the same ledger rows. */
+export function renderPlannedFile(
+  file: PlannedFile,
+  blocks: readonly PlacedBlock[],
+  limits: PlanLimits,
+): string {
+  const parts = [
+    renderDocumentStart({
+      seqNum: file.fileSeq,
+      version: limits.version,
+      recorderId: limits.recorderId,
+      startTime: ipdrTime(file.openedAtMs),
+    }),
+  ];
+  let count = 0;
+  for (const b of [...blocks].sort((x, y) => x.recordSeq - y.recordSeq)) {
+    b.rus.forEach((ru, i) => {
+      parts.push(renderRecord(ru, { seqNum: b.recordSeq + i, time: ipdrTime(b.receivedAtMs) }));
+      count++;
+    });
+  }
+  if (file.closedAtMs !== null) parts.push(renderDocumentEnd({ count, endTime: ipdrTime(file.closedAtMs) }));
+  return parts.join('');
 }

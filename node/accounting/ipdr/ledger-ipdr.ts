@@ -1,0 +1,251 @@
+/**
+ * IPDR files from the replicated ledger.
+ *
+ * - The planner (only on the node that holds the `ipdr-planner` lease) places new ledger blocks into
+ *   files and closes files, in one transaction per round (plan.ts decides, pure).
+ * - The renderer (on every node) writes each planned file into `<base>/Primary` or `<base>/Recovery`:
+ *   the open file as `.active` (rewritten from the ledger as blocks arrive), a closed file as
+ *   `.closed` / `.closed.zip`, each fsync'd before its rename. Its position survives restarts in
+ *   `<dataDir>/ipdr-<series>.json`; a crash at any point is repaired by rendering again (the content
+ *   is a pure function of the ledger rows).
+ */
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { open, readdir, rename, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import yazl from 'yazl';
+import type { Connection, Database } from '../../replication/database.js';
+import {
+  type PlanLimits,
+  type PlannedFile,
+  planRound,
+  renderPlannedFile,
+  type Series,
+  type UnplacedBlock,
+} from './plan.js';
+
+export const SERIES: readonly Series[] = ['primary', 'recovery'];
+const DIR_OF: Record<Series, string> = { primary: 'Primary', recovery: 'Recovery' };
+const LEASE = 'ipdr-planner';
+
+interface FileRow {
+  series: Series;
+  file_seq: number;
+  stem: string;
+  opened_at_ms: number;
+  first_record_seq: number;
+  next_record_seq: number;
+  bytes: number;
+  closed_at_ms: number | null;
+}
+
+const fromRow = (r: FileRow): PlannedFile => ({
+  series: r.series,
+  fileSeq: r.file_seq,
+  stem: r.stem,
+  openedAtMs: Number(r.opened_at_ms),
+  firstRecordSeq: Number(r.first_record_seq),
+  nextRecordSeq: Number(r.next_record_seq),
+  bytes: r.bytes,
+  closedAtMs: r.closed_at_ms === null ? null : Number(r.closed_at_ms),
+});
+
+/** Takes or renews a lease; true while this node holds it. */
+export async function holdLease(
+  db: Database,
+  name: string,
+  owner: string,
+  ttlMs: number,
+  nowMs = Date.now(),
+): Promise<boolean> {
+  const res = await db.query<{ affectedRows: number }>(
+    `INSERT INTO lease (name, owner, expires_at_ms) VALUES (?, ?, ?)
+     ON DUPLICATE KEY UPDATE
+       owner = IF(owner = VALUES(owner) OR expires_at_ms < ?, VALUES(owner), owner),
+       expires_at_ms = IF(owner = VALUES(owner), VALUES(expires_at_ms), expires_at_ms)`,
+    [name, owner, nowMs + ttlMs, nowMs],
+  );
+  void res;
+  const rows = await db.query<{ owner: string }[]>('SELECT owner FROM lease WHERE name = ?', [name]);
+  return rows[0]?.owner === owner;
+}
+
+export class IpdrPlanner {
+  constructor(
+    private readonly db: Database,
+    private readonly nodeId: string,
+    private readonly limits: PlanLimits,
+    private readonly log: Logger,
+  ) {}
+
+  /** One round for every series, if this node holds the planner lease. Returns blocks placed. */
+  async round(nowMs = Date.now(), batch = 500): Promise<number> {
+    if (!(await holdLease(this.db, LEASE, this.nodeId, 5000, nowMs))) return 0;
+    let placed = 0;
+    for (const series of SERIES) {
+      placed += await this.db.transaction(async (conn) => this.planSeries(conn, series, nowMs, batch));
+    }
+    return placed;
+  }
+
+  private async planSeries(conn: Connection, series: Series, nowMs: number, batch: number): Promise<number> {
+    const lastRows: FileRow[] = await conn.query(
+      'SELECT * FROM ipdr_file WHERE series = ? ORDER BY file_seq DESC LIMIT 1 FOR UPDATE',
+      [series],
+    );
+    const last = lastRows[0] ? fromRow(lastRows[0]) : null;
+    const rows: { lam_id: string; block_seq: number; received_ms: number; payload: string }[] =
+      await conn.query(
+        `SELECT lam_id, block_seq, CAST(UNIX_TIMESTAMP(received_at) * 1000 AS UNSIGNED) AS received_ms, payload
+         FROM ledger_block WHERE stream = ? AND ipdr_file_seq IS NULL ORDER BY ingest_id LIMIT ?`,
+        [series, batch],
+      );
+    const blocks: UnplacedBlock[] = rows.map((r) => ({
+      lamId: r.lam_id,
+      blockSeq: Number(r.block_seq),
+      receivedAtMs: Number(r.received_ms),
+      rus: JSON.parse(r.payload),
+    }));
+    const step = planRound(series, last, blocks, nowMs, this.limits);
+    for (const f of step.files) {
+      await conn.query(
+        `INSERT INTO ipdr_file (series, file_seq, stem, opened_at_ms, first_record_seq, next_record_seq, bytes, closed_at_ms)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+         ON DUPLICATE KEY UPDATE next_record_seq = VALUES(next_record_seq), bytes = VALUES(bytes), closed_at_ms = VALUES(closed_at_ms)`,
+        [f.series, f.fileSeq, f.stem, f.openedAtMs, f.firstRecordSeq, f.nextRecordSeq, f.bytes, f.closedAtMs],
+      );
+    }
+    for (const p of step.placements) {
+      await conn.query(
+        'UPDATE ledger_block SET ipdr_file_seq = ?, ipdr_record_seq = ? WHERE lam_id = ? AND block_seq = ? AND ipdr_file_seq IS NULL',
+        [p.fileSeq, p.recordSeq, p.lamId, p.blockSeq],
+      );
+    }
+    if (step.placements.length > 0)
+      this.log.debug({ series, placed: step.placements.length }, 'IPDR blocks placed');
+    return step.placements.length;
+  }
+}
+
+interface RenderState {
+  /** Closed files up to this number are on disk in their final form. */
+  closedThrough: number;
+}
+
+async function syncDir(dir: string): Promise<void> {
+  const h = await open(dir, 'r');
+  await h.sync();
+  await h.close();
+}
+
+async function writeDurably(path: string, content: Buffer | string): Promise<void> {
+  const tmp = `${path}.tmp`;
+  const h = await open(tmp, 'w');
+  await h.writeFile(content);
+  await h.sync();
+  await h.close();
+  await rename(tmp, path);
+}
+
+export class IpdrRenderer {
+  private readonly state = new Map<Series, RenderState>();
+
+  constructor(
+    private readonly db: Database,
+    private readonly baseDir: string,
+    private readonly stateDir: string,
+    private readonly limits: PlanLimits & { compress: boolean },
+    private readonly log: Logger,
+  ) {
+    for (const s of SERIES) {
+      mkdirSync(join(baseDir, DIR_OF[s]), { recursive: true });
+      const path = this.statePath(s);
+      let closedThrough = 0;
+      if (existsSync(path))
+        closedThrough = (JSON.parse(readFileSync(path, 'utf8')) as RenderState).closedThrough;
+      this.state.set(s, { closedThrough });
+    }
+  }
+
+  /** Renders every closed file not yet on disk and refreshes the open one. Returns files closed. */
+  async round(): Promise<number> {
+    if (!this.cleaned) await this.removeTemporaries();
+    let closed = 0;
+    for (const series of SERIES) {
+      const st = this.state.get(series)!;
+      const files: FileRow[] = await this.db.query(
+        'SELECT * FROM ipdr_file WHERE series = ? AND file_seq > ? ORDER BY file_seq LIMIT 50',
+        [series, st.closedThrough],
+      );
+      for (const row of files) {
+        const file = fromRow(row);
+        const content = await this.content(file);
+        const dir = join(this.baseDir, DIR_OF[series]);
+        if (file.closedAtMs === null) {
+          await writeDurably(join(dir, `${file.stem}.active`), content);
+          break; // files after an open one do not exist yet
+        }
+        await this.writeClosed(dir, file, content);
+        this.log.info({ series, file: file.stem, seq: file.fileSeq }, 'IPDR file closed');
+        st.closedThrough = file.fileSeq;
+        await writeDurably(this.statePath(series), JSON.stringify(st));
+        closed++;
+      }
+    }
+    return closed;
+  }
+
+  private async content(file: PlannedFile): Promise<string> {
+    const rows: { ipdr_record_seq: number; received_ms: number; payload: string }[] = await this.db.query(
+      `SELECT ipdr_record_seq, CAST(UNIX_TIMESTAMP(received_at) * 1000 AS UNSIGNED) AS received_ms, payload
+         FROM ledger_block WHERE stream = ? AND ipdr_file_seq = ? ORDER BY ipdr_record_seq`,
+      [file.series, file.fileSeq],
+    );
+    return renderPlannedFile(
+      file,
+      rows.map((r) => ({
+        recordSeq: Number(r.ipdr_record_seq),
+        receivedAtMs: Number(r.received_ms),
+        rus: JSON.parse(r.payload),
+      })),
+      this.limits,
+    );
+  }
+
+  /** `.active` → `.closed` (→ `.closed.zip`), each step durable; safe to repeat after a crash. */
+  private async writeClosed(dir: string, file: PlannedFile, content: string): Promise<void> {
+    const closedPath = join(dir, `${file.stem}.closed`);
+    if (this.limits.compress) {
+      const zip = new yazl.ZipFile();
+      zip.addBuffer(Buffer.from(content), `${file.stem}.xml`, {
+        mtime: new Date(file.closedAtMs!),
+        mode: 0o100644,
+        compress: true,
+      });
+      zip.end();
+      const chunks: Buffer[] = [];
+      for await (const c of zip.outputStream) chunks.push(c as Buffer);
+      await writeDurably(`${closedPath}.zip`, Buffer.concat(chunks));
+    } else {
+      await writeDurably(closedPath, content);
+    }
+    // The .active copy is superseded by the durable closed file (same records, now with its end).
+    await rm(join(dir, `${file.stem}.active`), { force: true });
+    await syncDir(dir);
+  }
+
+  private cleaned = false;
+
+  /** `.tmp` files are unfinished renders of a crashed process, never accounting files. */
+  private async removeTemporaries(): Promise<void> {
+    for (const s of SERIES) {
+      const dir = join(this.baseDir, DIR_OF[s]);
+      for (const f of await readdir(dir)) if (f.endsWith('.tmp')) await rm(join(dir, f), { force: true });
+    }
+    this.cleaned = true;
+  }
+
+  private statePath(series: Series): string {
+    return join(this.stateDir, `ipdr-${series}.json`);
+  }
+}
