@@ -7,6 +7,8 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { DtpServer } from './accounting/dtp-server.js';
 import { GroupCommitter } from './accounting/ingest.js';
+import { recorderId } from './accounting/ipdr/document.js';
+import { IpdrPlanner, IpdrRenderer } from './accounting/ipdr/ledger-ipdr.js';
 import { Journal } from './accounting/journal.js';
 import { LamRegistry } from './accounting/lam-registry.js';
 import { Ledger } from './accounting/ledger.js';
@@ -26,6 +28,7 @@ export const ALARM_JOURNAL_FAILURE = 'JournalWriteFailure';
 export const ALARM_JOURNAL_CORRUPT = 'JournalCorrupt';
 export const ALARM_DISK_MAJOR = 'DiskMajorAlarm';
 export const ALARM_DISK_CRITICAL = 'DiskCriticalAlarm';
+export const ALARM_IPDR_FAILURE = 'IpdrRenderFailure';
 
 export class CamNode {
   readonly alarms: AlarmRegistry;
@@ -41,6 +44,10 @@ export class CamNode {
   private lastReplay: ReplayReport | undefined;
   private stopping = false;
   private readonly disks: DiskMonitor[] = [];
+  private planner: IpdrPlanner | undefined;
+  private renderer: IpdrRenderer | undefined;
+  private ipdrTimer: NodeJS.Timeout | undefined;
+  private ipdrRunning = false;
   readonly startedAt = new Date();
 
   constructor(
@@ -106,6 +113,7 @@ export class CamNode {
       log: log.child({ part: 'dtp' }),
     });
     await this.dtp.start();
+    if (config.ipdr.enabled) this.startIpdr();
     log.info({ accepting: this.refusal() === undefined, refusal: this.refusal() }, 'CAM node started');
   }
 
@@ -113,6 +121,8 @@ export class CamNode {
     this.stopping = true;
     this.health.stop();
     for (const d of this.disks) d.stop();
+    clearInterval(this.ipdrTimer);
+    while (this.ipdrRunning) await sleep(20);
     await this.dtp?.stop();
     await this.committer?.idle();
     await this.journal?.close();
@@ -188,6 +198,48 @@ export class CamNode {
     for (const d of this.disks) {
       await d.check();
       d.start();
+    }
+  }
+
+  /**
+   * IPDR files: this node renders every planned file into its own directories; while it accepts
+   * blocks it also plans (places new blocks into files, closes files) — see ipdr/ledger-ipdr.ts.
+   */
+  private startIpdr(): void {
+    const { cam, node } = this.config;
+    const limits = {
+      fileRotationSize: cam.fileRotationSize,
+      fileRotationTime: cam.fileRotationTime,
+      recorderId: recorderId(cam.ipAddress),
+      version: `2.0 Tandem/${tandemVersion()}`,
+    };
+    const log = this.log.child({ part: 'ipdr' });
+    this.planner = new IpdrPlanner(this.db, node.id, limits, log);
+    this.renderer = new IpdrRenderer(
+      this.db,
+      cam.baseFilePath,
+      node.dataDir,
+      { ...limits, compress: cam.fileCompression },
+      log,
+    );
+    this.ipdrTimer = setInterval(() => void this.ipdrRound(), this.config.ipdr.intervalMs);
+  }
+
+  private async ipdrRound(): Promise<void> {
+    if (this.ipdrRunning || this.stopping || !this.health.health.writable) return;
+    this.ipdrRunning = true;
+    try {
+      if (this.refusal() === undefined) await this.planner!.round();
+      await this.renderer!.round();
+      this.alarms.clear(ALARM_IPDR_FAILURE, 'IPDR rendering works again');
+    } catch (err) {
+      this.alarms.raise(
+        ALARM_IPDR_FAILURE,
+        'major',
+        `IPDR planning or rendering failed: ${(err as Error).message}`,
+      );
+    } finally {
+      this.ipdrRunning = false;
     }
   }
 

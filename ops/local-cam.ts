@@ -25,6 +25,7 @@ export interface CamProcessOptions {
   logLevel?: string;
   /** Fixed ports; free ones are picked when absent. */
   ports?: { primary: number; recovery: number; admin: number };
+  /** More configuration: `cam` fields are merged, other sections added. */
   extra?: Record<string, Record<string, unknown>>;
 }
 
@@ -62,6 +63,7 @@ export class CamProcess extends CliProcess {
         // Local runs share this host's disk: alarm only when it is really nearly full.
         diskMonitorMajorThreshold: 90,
         diskMonitorCriticalThreshold: 95,
+        ...opts.extra?.cam,
       },
       database: {
         host: db.host,
@@ -72,7 +74,7 @@ export class CamProcess extends CliProcess {
         callTimeoutMs: 5000,
         healthIntervalMs: 200,
       },
-      ...opts.extra,
+      ...Object.fromEntries(Object.entries(opts.extra ?? {}).filter(([k]) => k !== 'cam')),
     };
     writeFileSync(p.configFile, stringify(config));
     return p;

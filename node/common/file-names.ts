@@ -4,12 +4,15 @@
  */
 const pad = (n: number, w: number) => String(n).padStart(w, '0');
 
-/** The name without extension; `-N` is appended when two files share a millisecond. */
+/**
+ * The name without extension; `-NNN` (zero-padded, so names still sort in creation order) is appended
+ * when several files share a millisecond.
+ */
 export function timestampedStem(prefix: string, ms: number, collision = 0): string {
   const d = new Date(ms);
   const date = `${d.getUTCFullYear()}${pad(d.getUTCMonth() + 1, 2)}${pad(d.getUTCDate(), 2)}`;
   const time = `${pad(d.getUTCHours(), 2)}${pad(d.getUTCMinutes(), 2)}${pad(d.getUTCSeconds(), 2)}${pad(d.getUTCMilliseconds(), 3)}`;
-  return `${prefix}_${date}@${time}${collision > 0 ? `-${collision}` : ''}`;
+  return `${prefix}_${date}@${time}${collision > 0 ? `-${pad(collision, 3)}` : ''}`;
 }
 
 export interface TimestampedName {

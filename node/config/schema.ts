@@ -130,6 +130,13 @@ export const journalSchema = z.strictObject({
 });
 export type JournalConfig = z.output<typeof journalSchema>;
 
+export const ipdrSchema = z.strictObject({
+  /** Render the ledger into IPDR files (every node) and plan files (the node that accepts). */
+  enabled: bool(true),
+  intervalMs: int({ min: 50, max: 60_000, default: 500, unit: 'ms' }),
+});
+export type IpdrConfig = z.output<typeof ipdrSchema>;
+
 export const nodeSchema = z.strictObject({
   id: str({ min: 1, max: 32, rule: IDENTIFIER }),
   dataDir: str({ min: 1, max: 500, default: '/var/lib/tandem', rule: ABSOLUTE_PATH }),
@@ -143,6 +150,7 @@ export const nodeConfigSchema = z.strictObject({
   database: databaseSchema.prefault({}),
   ingest: ingestSchema.prefault({}),
   journal: journalSchema.prefault({}),
+  ipdr: ipdrSchema.prefault({}),
 });
 export type NodeConfig = z.output<typeof nodeConfigSchema>;
 

@@ -5,7 +5,7 @@ describe('spool file names', () => {
   const ms = Date.UTC(2001, 2, 9, 14, 17, 0, 43);
   it('follow RUblocks_<yyyymmdd>@<hhmmssmmm> in UTC (the seed example, 3-digit ms)', () => {
     expect(spoolStem(ms)).toBe('RUblocks_20010309@141700043');
-    expect(spoolStem(ms, 2)).toBe('RUblocks_20010309@141700043-2');
+    expect(spoolStem(ms, 2)).toBe('RUblocks_20010309@141700043-002');
   });
   it.each(['active', 'closed', 'reading'] as const)('parse back with state %s', (state) => {
     expect(parseSpoolName(`RUblocks_20010309@141700043.${state}`)).toEqual({

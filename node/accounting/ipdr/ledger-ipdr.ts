@@ -78,14 +78,14 @@ export class IpdrPlanner {
     private readonly log: Logger,
   ) {}
 
-  /** One round for every series, if this node holds the planner lease. Returns blocks placed. */
-  async round(nowMs = Date.now(), batch = 500): Promise<number> {
-    if (!(await holdLease(this.db, LEASE, this.nodeId, 5000, nowMs))) return 0;
+  /** One round for every series, if this node holds the planner lease. */
+  async round(nowMs = Date.now(), batch = 500): Promise<{ leased: boolean; placed: number }> {
+    if (!(await holdLease(this.db, LEASE, this.nodeId, 5000, nowMs))) return { leased: false, placed: 0 };
     let placed = 0;
     for (const series of SERIES) {
       placed += await this.db.transaction(async (conn) => this.planSeries(conn, series, nowMs, batch));
     }
-    return placed;
+    return { leased: true, placed };
   }
 
   private async planSeries(conn: Connection, series: Series, nowMs: number, batch: number): Promise<number> {

@@ -97,13 +97,20 @@ export function planRound(
     touched.set(f.fileSeq, f);
   };
   const open = (prev: PlannedFile | null): PlannedFile => {
-    let stem = timestampedStem('IPDR', nowMs);
-    for (let i = 1; prev && stem <= prev.stem; i++) stem = timestampedStem('IPDR', nowMs, i);
+    // Names must be unique and sort in file order, even when the clock stands still (several files
+    // closed by size in one round) or steps back (a new owner with a slower clock).
+    const stemMs = Math.max(nowMs, prev?.openedAtMs ?? 0);
+    const base = timestampedStem('IPDR', stemMs);
+    let stem = base;
+    if (prev && (prev.stem === base || prev.stem.startsWith(`${base}-`))) {
+      const suffix = prev.stem === base ? 0 : Number(prev.stem.slice(base.length + 1));
+      stem = timestampedStem('IPDR', stemMs, suffix + 1);
+    }
     const f: PlannedFile = {
       series,
       fileSeq: (prev?.fileSeq ?? 0) + 1,
       stem,
-      openedAtMs: nowMs,
+      openedAtMs: stemMs,
       firstRecordSeq: prev?.nextRecordSeq ?? 1,
       nextRecordSeq: prev?.nextRecordSeq ?? 1,
       bytes: 0,
