@@ -6,13 +6,13 @@
  *
  *   node dist/ops/demo.js [--seconds 20] [--lams 4]
  */
-import { mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import mariadb from 'mariadb';
 import { LamAgent } from '../lam/agent.js';
 import { syntheticRu } from '../lam/synthetic.js';
 import { silentLogger } from '../node/common/logger.js';
-import { sleep } from '../node/common/process.js';
+import { sleep, waitFor } from '../node/common/process.js';
 import { parseLamConfigFile } from '../node/config/schema.js';
 import { LocalGaleraCluster } from '../node/replication/local-cluster.js';
 import { CamProcess } from './local-cam.js';
@@ -41,6 +41,23 @@ async function ledgerCount(cluster: LocalGaleraCluster, member: string, lamIds: 
   }
 }
 
+/** RUs of this demo run (their uID carries the run's stamp) in closed IPDR files. */
+function countInIpdr(acct: string, stamp: string): { rus: number; files: number } {
+  let rus = 0;
+  let files = 0;
+  for (const series of ['Primary', 'Recovery']) {
+    const dir = join(acct, series);
+    if (!existsSync(dir)) continue;
+    for (const f of readdirSync(dir).filter((n) => n.endsWith('.closed'))) {
+      const found =
+        readFileSync(join(dir, f), 'utf8').match(new RegExp(`<uID>App\\d+-${stamp}-`, 'g'))?.length ?? 0;
+      if (found > 0) files++;
+      rus += found;
+    }
+  }
+  return { rus, files };
+}
+
 async function main(): Promise<number> {
   const seconds = arg('seconds', 20);
   const lamCount = arg('lams', 4);
@@ -61,6 +78,8 @@ async function main(): Promise<number> {
       dir: join(base, 'cam'),
       database: cluster.connectionFor('a'),
       logLevel: 'warn',
+      // Short File Rotation Time so the demo's last IPDR files close within seconds.
+      extra: { cam: { fileRotationTime: 2000 } },
     });
     say(`▶ starting CAM node cam-a (primary ${cam.primaryTarget}, recovery ${cam.recoveryTarget}) …`);
     t0 = Date.now();
@@ -136,18 +155,27 @@ async function main(): Promise<number> {
     const t = totals();
     const onA = await ledgerCount(cluster, 'a', lamIds);
     const onB = await ledgerCount(cluster, 'b', lamIds);
+    const acct = join(base, 'cam', 'cam-a', 'accounting');
+    const inIpdr = () => countInIpdr(acct, stamp);
+    await waitFor('the IPDR files to close', async () => (inIpdr().rus >= onA.rus ? true : undefined), {
+      timeoutMs: 30_000,
+      intervalMs: 250,
+    }).catch(() => undefined);
+    const ipdr = inIpdr();
 
     say('');
     say(`  RUs submitted to the LAMs        ${t.submitted}`);
     say(`  RUs in the ledger, member a      ${onA.rus}   (${onA.blocks} blocks)`);
     say(`  RUs in the ledger, member b      ${onB.rus}   (${onB.blocks} blocks)`);
+    say(`  RUs in closed IPDR files, node a ${ipdr.rus}   (${ipdr.files} files in ${acct})`);
     say(`  blocks acked via primary stream  ${t.viaPrimary}`);
     say(`  blocks acked via recovery stream ${t.viaRecovery}   (spooled while the CAM was down)`);
     say(`  blocks left in the LAM spools    ${t.spooledBlocks}`);
     say('');
     say(formatStatus(await cam.status()).trimEnd());
     say('');
-    const ok = t.submitted === onA.rus && onA.rus === onB.rus && t.spooledBlocks === 0;
+    const ok =
+      t.submitted === onA.rus && onA.rus === onB.rus && onA.rus === ipdr.rus && t.spooledBlocks === 0;
     say(ok ? '✔ all equal: nothing lost, nothing doubled' : '✘ MISMATCH: see the numbers above');
     return ok ? 0 : 1;
   } finally {

@@ -54,16 +54,15 @@ describe('IPDR writer under kill -9', () => {
 
   it(`${KILLS} kills mid-file: every record once, counts right, identical to the other member's rendering`, async () => {
     const lams = [uniqueLamId('ik1'), uniqueLamId('ik2')];
-    lams.forEach((lam, i) =>
-      senders.push(
-        sender(i === 0 ? cam.primaryTarget : cam.recoveryTarget, lam, i === 0 ? 'primary' : 'recovery'),
-      ),
+    senders.push(
+      sender(cam.primaryTarget, lams[0]!, 'primary'),
+      sender(cam.recoveryTarget, lams[1]!, 'recovery'),
     );
     const producer = (async () => {
       for (let seq = 1; seq <= BLOCKS; seq++) {
-        senders.forEach((s, i) =>
-          s.send({ blockSeq: seq, createdAtMs: 0, rus: syntheticBlockRus(lams[i]!, seq, 5) }),
-        );
+        for (const [i, s] of senders.entries()) {
+          s.send({ blockSeq: seq, createdAtMs: 0, rus: syntheticBlockRus(lams[i]!, seq, 5) });
+        }
         if (seq % 20 === 0) await sleep(150);
       }
     })();
