@@ -85,3 +85,37 @@ describe('IPDR files', () => {
     expect((await verifyFile(dir, 'IPDR_2026.closed')).problems[0]).toMatch(/name does not follow/);
   });
 });
+
+describe('property: random RU streams', () => {
+  it('all 8 types with hostile strings → as many records as RUs, every file valid', async () => {
+    const fc = (await import('fast-check')).default;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(
+          fc.record({
+            type: fc.constantFrom(...RECORD_TYPES),
+            text: fc.string({ unit: 'binary', minLength: 1, maxLength: 60 }),
+            n: fc.nat(1_000_000),
+          }),
+          { minLength: 1, maxLength: 120 },
+        ),
+        async (items) => {
+          const stream = items.map((it, i) => ({
+            ...syntheticRu('App1', it.n + i, it.type),
+            oUA: it.text,
+            referTo: it.text,
+          }));
+          const dir = mkdtempSync(join(tmpdir(), 'tandem-ipdr-prop-'));
+          const files = await renderOffline(stream, { ...opts(dir, false), fileRotationSize: 8_000 });
+          const checks = await verifyIpdrDir(dir);
+          return (
+            files.reduce((n, f) => n + f.records, 0) === stream.length &&
+            checks.every((c) => c.problems.length === 0) &&
+            checks.reduce((n, c) => n + (c.records ?? 0), 0) === stream.length
+          );
+        },
+      ),
+      { numRuns: 25 },
+    );
+  });
+});
