@@ -15,6 +15,7 @@ export async function startCamNode(
   overrides: {
     ingest?: Record<string, unknown>;
     cam?: Record<string, unknown>;
+    ipdr?: Record<string, unknown>;
     id?: string;
     dataDir?: string;
   } = {},
@@ -36,6 +37,7 @@ export async function startCamNode(
     },
     database: databaseConfigFor(member),
     ingest: overrides.ingest ?? {},
+    ipdr: overrides.ipdr ?? {},
   });
   const node = new CamNode(config, process.env.TANDEM_TEST_LOG ? createLogger('debug') : silentLogger());
   await node.start();
