@@ -2,8 +2,10 @@
  * Block sequence numbers that survive restarts and are never reused: ranges are reserved on disk
  * (write, fsync, rename) before use, so a crash only leaves a gap.
  */
-import { open, readFile, rename } from 'node:fs/promises';
+
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { writeFileDurably } from '../node/common/durable-fs.js';
 
 const RESERVE = 10_000;
 
@@ -39,12 +41,7 @@ export class SeqStore {
 
   private async reserve(): Promise<void> {
     const upTo = this.next + RESERVE;
-    const tmp = `${this.path}.tmp`;
-    const h = await open(tmp, 'w');
-    await h.writeFile(JSON.stringify({ nextSeq: upTo }));
-    await h.sync();
-    await h.close();
-    await rename(tmp, this.path);
+    await writeFileDurably(this.path, JSON.stringify({ nextSeq: upTo }));
     this.reservedUpTo = upTo;
   }
 }

@@ -5,6 +5,7 @@
  * every block in them is acknowledged. Acks are noted in a `<stem>.acked` side file (not fsync'd:
  * a lost note only makes a block be sent again, which the CAM acks as a duplicate).
  */
+
 import {
   appendFile,
   type FileHandle,
@@ -20,6 +21,7 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { LedgerBlock } from '../node/accounting/block.js';
 import { decodeSegment, encodeBlock } from '../node/common/block-record.js';
+import { syncDir } from '../node/common/durable-fs.js';
 import { parseSpoolName, type SpoolState, shouldRotate, spoolStem } from './spool-names.js';
 
 export interface SpoolFile {
@@ -203,9 +205,7 @@ export class Spool {
       acked: new Set(),
     };
     const handle = await open(join(this.dir, `${stem}.active`), 'wx');
-    const dirHandle = await open(this.dir, 'r');
-    await dirHandle.sync();
-    await dirHandle.close();
+    await syncDir(this.dir);
     this.files.set(stem, file);
     this.active = { file, handle };
   }

@@ -9,6 +9,7 @@ import { type FileHandle, open, readdir, readFile, rm, stat } from 'node:fs/prom
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { type DecodedSegment, decodeSegment, encodeBlock } from '../common/block-record.js';
+import { syncDir } from '../common/durable-fs.js';
 import type { JournalConfig } from '../config/schema.js';
 import type { LedgerBlock } from './block.js';
 
@@ -109,8 +110,6 @@ export class Journal {
     this.currentBytes = 0;
     this.segmentSuspect = false;
     // Make the new file's directory entry durable too.
-    const dirHandle = await open(this.dir, 'r');
-    await dirHandle.sync();
-    await dirHandle.close();
+    await syncDir(this.dir);
   }
 }

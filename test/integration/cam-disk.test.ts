@@ -25,6 +25,8 @@ describe('CAM accounting partition alarms', () => {
         diskMonitorMajorThreshold: 30,
         diskMonitorCriticalThreshold: 60,
       },
+      // The test fills the partition itself; IPDR files of earlier tests' blocks would too.
+      ipdr: { enabled: false },
     });
   });
   afterAll(async () => {

@@ -23,7 +23,8 @@ describe('journal on a full disk', () => {
     await waitForHealthyCluster();
     mkdirSync(MOUNT, { recursive: true });
     execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=2m', 'tmpfs', MOUNT]);
-    cam = await startCamNode('a', { id: 'cam-fulldisk', dataDir: `${MOUNT}/node` });
+    // IPDR off: the test fills the partition itself (the files of earlier tests' blocks would too).
+    cam = await startCamNode('a', { id: 'cam-fulldisk', dataDir: `${MOUNT}/node`, ipdr: { enabled: false } });
   });
   afterAll(async () => {
     await cam?.node.stop();

@@ -9,11 +9,13 @@
  *   `<dataDir>/ipdr-<series>.json`; a crash at any point is repaired by rendering again (the content
  *   is a pure function of the ledger rows).
  */
+
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { open, readdir, rename, rm } from 'node:fs/promises';
+import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import yazl from 'yazl';
+import { syncDir, writeFileDurably } from '../../common/durable-fs.js';
 import type { Connection, Database } from '../../replication/database.js';
 import {
   type PlanLimits,
@@ -115,10 +117,16 @@ export class IpdrPlanner {
         [f.series, f.fileSeq, f.stem, f.openedAtMs, f.firstRecordSeq, f.nextRecordSeq, f.bytes, f.closedAtMs],
       );
     }
-    for (const p of step.placements) {
+    // Placements in chunks: one UPDATE joined with a derived table of (block, file, record) rows.
+    for (let i = 0; i < step.placements.length; i += 200) {
+      const chunk = step.placements.slice(i, i + 200);
+      const rows = chunk
+        .map((_, j) => (j === 0 ? 'SELECT ? AS l, ? AS s, ? AS f, ? AS r' : 'SELECT ?, ?, ?, ?'))
+        .join(' UNION ALL ');
       await conn.query(
-        'UPDATE ledger_block SET ipdr_file_seq = ?, ipdr_record_seq = ? WHERE lam_id = ? AND block_seq = ? AND ipdr_file_seq IS NULL',
-        [p.fileSeq, p.recordSeq, p.lamId, p.blockSeq],
+        `UPDATE ledger_block b JOIN (${rows}) v ON b.lam_id = v.l AND b.block_seq = v.s
+            SET b.ipdr_file_seq = v.f, b.ipdr_record_seq = v.r WHERE b.ipdr_file_seq IS NULL`,
+        chunk.flatMap((p) => [p.lamId, p.blockSeq, p.fileSeq, p.recordSeq]),
       );
     }
     if (step.placements.length > 0)
@@ -132,23 +140,9 @@ interface RenderState {
   closedThrough: number;
 }
 
-async function syncDir(dir: string): Promise<void> {
-  const h = await open(dir, 'r');
-  await h.sync();
-  await h.close();
-}
-
-async function writeDurably(path: string, content: Buffer | string): Promise<void> {
-  const tmp = `${path}.tmp`;
-  const h = await open(tmp, 'w');
-  await h.writeFile(content);
-  await h.sync();
-  await h.close();
-  await rename(tmp, path);
-}
-
 export class IpdrRenderer {
   private readonly state = new Map<Series, RenderState>();
+  private readonly activeShown = new Map<Series, { fileSeq: number; nextRecordSeq: number }>();
 
   constructor(
     private readonly db: Database,
@@ -179,16 +173,21 @@ export class IpdrRenderer {
       );
       for (const row of files) {
         const file = fromRow(row);
-        const content = await this.content(file);
         const dir = join(this.baseDir, DIR_OF[series]);
         if (file.closedAtMs === null) {
-          await writeDurably(join(dir, `${file.stem}.active`), content);
+          // Rewrite the .active file only when records were added to it since the last round.
+          const shown = this.activeShown.get(series);
+          if (shown?.fileSeq !== file.fileSeq || shown.nextRecordSeq !== file.nextRecordSeq) {
+            await writeFileDurably(join(dir, `${file.stem}.active`), await this.content(file));
+            this.activeShown.set(series, { fileSeq: file.fileSeq, nextRecordSeq: file.nextRecordSeq });
+          }
           break; // files after an open one do not exist yet
         }
+        const content = await this.content(file);
         await this.writeClosed(dir, file, content);
         this.log.info({ series, file: file.stem, seq: file.fileSeq }, 'IPDR file closed');
         st.closedThrough = file.fileSeq;
-        await writeDurably(this.statePath(series), JSON.stringify(st));
+        await writeFileDurably(this.statePath(series), JSON.stringify(st));
         closed++;
       }
     }
@@ -225,9 +224,9 @@ export class IpdrRenderer {
       zip.end();
       const chunks: Buffer[] = [];
       for await (const c of zip.outputStream) chunks.push(c as Buffer);
-      await writeDurably(`${closedPath}.zip`, Buffer.concat(chunks));
+      await writeFileDurably(`${closedPath}.zip`, Buffer.concat(chunks));
     } else {
-      await writeDurably(closedPath, content);
+      await writeFileDurably(closedPath, content);
     }
     // The .active copy is superseded by the durable closed file (same records, now with its end).
     await rm(join(dir, `${file.stem}.active`), { force: true });

@@ -14,6 +14,7 @@ import { type FileHandle, open, readdir, readFile, rename, rm } from 'node:fs/pr
 import { join } from 'node:path';
 import yazl from 'yazl';
 import type { RecordingUnit } from '../../../proto/ru.js';
+import { syncDir, writeFileDurably } from '../../common/durable-fs.js';
 import { timestampedStem } from '../../common/file-names.js';
 import { ipdrTime, renderDocumentEnd, renderDocumentStart } from './document.js';
 import { renderRecord } from './record.js';
@@ -49,12 +50,6 @@ const END_RESERVE = renderDocumentEnd({ count: 999_999_999, endTime: '0000-00-00
 async function exists(dir: string, stem: string): Promise<boolean> {
   const names = await readdir(dir);
   return names.some((n) => n.startsWith(`${stem}.`));
-}
-
-async function syncDir(dir: string): Promise<void> {
-  const h = await open(dir, 'r');
-  await h.sync();
-  await h.close();
 }
 
 /** A zip with fixed metadata: the same content closed at the same time gives the same bytes. */
@@ -121,12 +116,7 @@ export class IpdrFileWriter {
     let name = `${f.stem}.closed`;
     if (this.opts.compress) {
       const zip = await zipBytes(`${f.stem}.xml`, await readFile(join(dir, name)), new Date(nowMs));
-      const tmp = join(dir, `${f.stem}.closed.zip.tmp`);
-      const h = await open(tmp, 'w');
-      await h.writeFile(zip);
-      await h.sync();
-      await h.close();
-      await rename(tmp, join(dir, `${f.stem}.closed.zip`));
+      await writeFileDurably(join(dir, `${f.stem}.closed.zip`), zip);
       await syncDir(dir);
       await rm(join(dir, name)); // the content lives on, durable, in the .zip
       name = `${f.stem}.closed.zip`;
