@@ -1,8 +1,12 @@
 /** The shared test cluster, as seen from a test file (any process can signal or restart members). */
 import mariadb from 'mariadb';
+import { afterAll, beforeAll } from 'vitest';
+import { silentLogger } from '../../node/common/logger.js';
 import type { DatabaseConfig } from '../../node/config/schema.js';
 import { databaseSchema } from '../../node/config/schema.js';
+import { Database } from '../../node/replication/database.js';
 import { LocalGaleraCluster } from '../../node/replication/local-cluster.js';
+import { migrate } from '../../node/replication/migrations.js';
 
 export const GALERA_BASE_PORT = Number(process.env.TANDEM_TEST_GALERA_PORT ?? 25300);
 export const GALERA_BASE_DIR = `/tmp/tandem-test-galera-${GALERA_BASE_PORT}`;
@@ -51,4 +55,23 @@ export async function waitForHealthyCluster(timeoutMs = 90_000): Promise<void> {
       timeoutMs,
     );
   }
+}
+
+/**
+ * A Database on each member for one test file (migrated); registers beforeAll/afterAll hooks.
+ * The returned object is filled in by beforeAll.
+ */
+export function databasesOnBothMembers(): { a: Database; b: Database } {
+  const dbs = { a: undefined as unknown as Database, b: undefined as unknown as Database };
+  beforeAll(async () => {
+    await waitForHealthyCluster();
+    dbs.a = new Database(databaseConfigFor('a'), silentLogger());
+    dbs.b = new Database(databaseConfigFor('b'), silentLogger());
+    await migrate(dbs.a, silentLogger());
+  });
+  afterAll(async () => {
+    await dbs.a?.close();
+    await dbs.b?.close();
+  });
+  return dbs;
 }

@@ -1,28 +1,20 @@
 /** The database layer against the real Galera pair: conflict retries and call deadlines. */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../../node/common/logger.js';
 import { Database, DatabaseUnavailableError } from '../../node/replication/database.js';
-import { migrate } from '../../node/replication/migrations.js';
-import { databaseConfigFor, testCluster, waitForHealthyCluster } from '../harness/galera.js';
+import {
+  databaseConfigFor,
+  databasesOnBothMembers,
+  testCluster,
+  waitForHealthyCluster,
+} from '../harness/galera.js';
 
 describe('Database on Galera', () => {
-  let onA: Database;
-  let onB: Database;
-
-  beforeAll(async () => {
-    await waitForHealthyCluster();
-    onA = new Database(databaseConfigFor('a'), silentLogger());
-    onB = new Database(databaseConfigFor('b'), silentLogger());
-    await migrate(onA, silentLogger());
-  });
-  afterAll(async () => {
-    await onA?.close();
-    await onB?.close();
-  });
+  const dbs = databasesOnBothMembers();
 
   it('concurrent conflicting transactions on both members all commit (1213 is retried)', async () => {
     const name = `counter-${Date.now()}`;
-    await onA.query("INSERT INTO setting (name, value) VALUES (?, '0')", [name]);
+    await dbs.a.query("INSERT INTO setting (name, value) VALUES (?, '0')", [name]);
     const increment = (db: Database) =>
       db.transaction(
         async (conn) => {
@@ -35,14 +27,14 @@ describe('Database on Galera', () => {
         { retries: 50 },
       );
     const work: Promise<void>[] = [];
-    for (let i = 0; i < 40; i++) work.push(increment(onA), increment(onB));
+    for (let i = 0; i < 40; i++) work.push(increment(dbs.a), increment(dbs.b));
     await Promise.all(work);
-    const rows = await onB.query<{ value: string }[]>('SELECT value FROM setting WHERE name = ?', [name]);
+    const rows = await dbs.b.query<{ value: string }[]>('SELECT value FROM setting WHERE name = ?', [name]);
     expect(Number(rows[0]!.value)).toBe(80);
     process.stderr.write(
-      `[database] certification conflicts retried: A ${onA.stats.retries}, B ${onB.stats.retries}\n`,
+      `[database] certification conflicts retried: A ${dbs.a.stats.retries}, B ${dbs.b.stats.retries}\n`,
     );
-    expect(onA.stats.retries + onB.stats.retries).toBeGreaterThan(0);
+    expect(dbs.a.stats.retries + dbs.b.stats.retries).toBeGreaterThan(0);
   });
 
   it('a call to a hung (SIGSTOPped) member fails by its deadline with a clear reason', async () => {
@@ -60,6 +52,6 @@ describe('Database on Galera', () => {
       await quick.close();
     }
     await waitForHealthyCluster();
-    expect(await onA.query<{ one: number }[]>('SELECT 1 AS one')).toEqual([{ one: 1 }]);
+    expect(await dbs.a.query<{ one: number }[]>('SELECT 1 AS one')).toEqual([{ one: 1 }]);
   });
 });

@@ -7,16 +7,14 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { syntheticBlockRus } from '../../lam/synthetic.js';
 import { recorderId } from '../../node/accounting/ipdr/document.js';
 import { IpdrPlanner, IpdrRenderer } from '../../node/accounting/ipdr/ledger-ipdr.js';
 import { verifyIpdrDir } from '../../node/accounting/ipdr/verify.js';
 import { Ledger } from '../../node/accounting/ledger.js';
 import { silentLogger } from '../../node/common/logger.js';
-import { Database } from '../../node/replication/database.js';
-import { migrate } from '../../node/replication/migrations.js';
-import { databaseConfigFor, waitForHealthyCluster } from '../harness/galera.js';
+import { databasesOnBothMembers } from '../harness/galera.js';
 import { uniqueLamId } from '../harness/nodes.js';
 
 const limits = {
@@ -28,23 +26,11 @@ const limits = {
 const sha = (p: string) => createHash('sha256').update(readFileSync(p)).digest('hex');
 
 describe('IPDR rendering from the ledger', () => {
-  let onA: Database;
-  let onB: Database;
-
-  beforeAll(async () => {
-    await waitForHealthyCluster();
-    onA = new Database(databaseConfigFor('a'), silentLogger());
-    onB = new Database(databaseConfigFor('b'), silentLogger());
-    await migrate(onA, silentLogger());
-  });
-  afterAll(async () => {
-    await onA?.close();
-    await onB?.close();
-  });
+  const dbs = databasesOnBothMembers();
 
   it('both nodes hold byte-identical, valid closed files with every RU exactly once', async () => {
     const lam = uniqueLamId('ipdr');
-    const ledger = new Ledger(onA, 'cam-a');
+    const ledger = new Ledger(dbs.a, 'cam-a');
     for (let start = 1; start <= 300; start += 50) {
       await ledger.storeBatch(
         Array.from({ length: 50 }, (_, i) => {
@@ -61,7 +47,7 @@ describe('IPDR rendering from the ledger', () => {
         }),
       );
     }
-    const planner = new IpdrPlanner(onA, 'cam-a', limits, silentLogger());
+    const planner = new IpdrPlanner(dbs.a, 'cam-a', limits, silentLogger());
     // Plan until everything is placed (the lease may first have to expire from an earlier CAM).
     let now = Date.now();
     for (;;) {
@@ -76,8 +62,20 @@ describe('IPDR rendering from the ledger', () => {
       b: mkdtempSync(join(tmpdir(), 'tandem-ipdr-b-')),
     };
     const renderers = {
-      a: new IpdrRenderer(onA, join(dirs.a, 'acct'), dirs.a, { ...limits, compress: false }, silentLogger()),
-      b: new IpdrRenderer(onB, join(dirs.b, 'acct'), dirs.b, { ...limits, compress: false }, silentLogger()),
+      a: new IpdrRenderer(
+        dbs.a,
+        join(dirs.a, 'acct'),
+        dirs.a,
+        { ...limits, compress: false },
+        silentLogger(),
+      ),
+      b: new IpdrRenderer(
+        dbs.b,
+        join(dirs.b, 'acct'),
+        dirs.b,
+        { ...limits, compress: false },
+        silentLogger(),
+      ),
     };
     for (const r of Object.values(renderers)) while ((await r.round()) > 0);
 
@@ -103,7 +101,7 @@ describe('IPDR rendering from the ledger', () => {
     // A renderer that lost its position (crash before saving it) renders the same files again.
     rmSync(join(dirs.a, 'ipdr-primary.json'));
     const again = new IpdrRenderer(
-      onA,
+      dbs.a,
       join(dirs.a, 'acct'),
       dirs.a,
       { ...limits, compress: false },
