@@ -3,7 +3,7 @@
  * and benchmarks. Production nodes render the same member configuration (galera-config.ts).
  */
 import { execFile, execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import mariadb from 'mariadb';
@@ -110,6 +110,21 @@ export class LocalGaleraCluster {
     const pid = this.pidOf(name);
     if (pid === undefined) throw new Error(`${name} is not running`);
     process.kill(pid, signal);
+  }
+
+  /** SIGSTOP, then wait until every thread of the process has really stopped (state T). */
+  async pause(name: string): Promise<void> {
+    this.signal(name, 'SIGSTOP');
+    const pid = this.pidOf(name)!;
+    await waitFor(
+      `${name} to stop`,
+      async () => {
+        const tasks = readdirSync(`/proc/${pid}/task`);
+        const stopped = tasks.every((t) => /\) T /.test(readFileSync(`/proc/${pid}/task/${t}/stat`, 'utf8')));
+        return stopped ? true : undefined;
+      },
+      { timeoutMs: 5000, intervalMs: 5 },
+    );
   }
 
   /** `kill -9`, then wait until the process is gone. */

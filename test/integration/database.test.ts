@@ -41,7 +41,7 @@ describe('Database on Galera', () => {
     const quick = new Database(databaseConfigFor('a', { callTimeoutMs: 800 }), silentLogger());
     await quick.query('SELECT 1'); // connect first: the deadline is about a hung server, not a slow connect
     const cluster = testCluster();
-    cluster.signal('a', 'SIGSTOP');
+    await cluster.pause('a');
     const t0 = Date.now();
     try {
       await expect(quick.query('SELECT 1')).rejects.toThrow(DatabaseUnavailableError);

@@ -37,8 +37,8 @@ describe('CAM on a member without quorum', () => {
     await s.drained();
 
     const replayBefore = cam.node.status().journal.lastReplay;
-    cluster.signal('b', 'SIGSTOP');
-    cluster.signal('garbd', 'SIGSTOP');
+    await cluster.pause('b');
+    await cluster.pause('garbd');
     const stoppedAt = Date.now();
     // A notices it is alone once the peers are evicted (fast EVS: ~4 s).
     await cluster.waitForState('a', (st) => st.clusterStatus !== 'Primary', 30_000);
