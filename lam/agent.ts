@@ -51,7 +51,6 @@ interface Waiter {
 interface OpenBlock {
   rus: RecordingUnit[];
   waiters: Waiter[];
-  openedAt: number;
 }
 
 export interface LamAgentOptions {
@@ -211,7 +210,7 @@ export class LamAgent {
     let rest = rus;
     while (rest.length > 0) {
       if (!this.current) {
-        this.current = { rus: [], waiters: [], openedAt: Date.now() };
+        this.current = { rus: [], waiters: [] };
         this.blockTimer = setTimeout(() => this.closeCurrent(), this.opts.lam.blockRotationTime * 1000);
       }
       const block = this.current;

@@ -72,11 +72,6 @@ export class DtpSender {
     return this.unacked.size;
   }
 
-  /** Blocks sent on the current call and not yet acknowledged. */
-  get inFlightCount(): number {
-    return this.inFlight.size;
-  }
-
   get connected(): boolean {
     return this.call !== undefined && this.window > 0;
   }

@@ -68,11 +68,4 @@ export class Ledger {
     );
     return new Set(rows.map((r) => blockKey({ lamId: r.lam_id, blockSeq: r.block_seq })));
   }
-
-  async countBlocks(): Promise<{ blocks: number; rus: number }> {
-    const rows = await this.db.query<{ blocks: number; rus: number | null }[]>(
-      'SELECT COUNT(*) AS blocks, SUM(ru_count) AS rus FROM ledger_block',
-    );
-    return { blocks: rows[0]?.blocks ?? 0, rus: rows[0]?.rus ?? 0 };
-  }
 }

@@ -2,6 +2,7 @@
  * The IPDR document (one accounting file): IPDRDoc with IPDRRec, the records, IPDRDoc.End.
  * Only the Table 4 subset of the master schema is used. Pure. Decisions: docs/decisions.md D12.
  */
+import yazl from 'yazl';
 import { xmlEscape } from './record.js';
 
 export const IPDR_NS = 'http://www.ipdr.org/namespaces/ipdr';
@@ -41,4 +42,31 @@ export function renderDocumentEnd(end: { count: number; endTime: string }): stri
 /** xs:dateTime in UTC with whole seconds, as the samples print IPDR@time. */
 export function ipdrTime(ms: number): string {
   return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+/** The most bytes IPDRDoc.End can take: room kept free when deciding whether a record still fits. */
+export const MAX_END_BYTES = renderDocumentEnd({
+  count: 999_999_999,
+  endTime: '0000-00-00T00:00:00Z',
+}).length;
+
+/**
+ * A `.closed.zip`: one entry `<stem>.xml` with fixed metadata (mtime = close time), so the same
+ * content closed at the same time gives the same bytes on every node.
+ */
+export async function zipDocument(
+  stem: string,
+  content: Buffer | string,
+  closedAtMs: number,
+): Promise<Buffer> {
+  const zip = new yazl.ZipFile();
+  zip.addBuffer(Buffer.from(content), `${stem}.xml`, {
+    mtime: new Date(closedAtMs),
+    mode: 0o100644,
+    compress: true,
+  });
+  zip.end();
+  const chunks: Buffer[] = [];
+  for await (const chunk of zip.outputStream) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
 }

@@ -14,9 +14,9 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import yazl from 'yazl';
 import { syncDir, writeFileDurably } from '../../common/durable-fs.js';
 import type { Connection, Database } from '../../replication/database.js';
+import { zipDocument } from './document.js';
 import {
   type PlanLimits,
   type PlannedFile,
@@ -60,14 +60,13 @@ export async function holdLease(
   ttlMs: number,
   nowMs = Date.now(),
 ): Promise<boolean> {
-  const res = await db.query<{ affectedRows: number }>(
+  await db.query(
     `INSERT INTO lease (name, owner, expires_at_ms) VALUES (?, ?, ?)
      ON DUPLICATE KEY UPDATE
        owner = IF(owner = VALUES(owner) OR expires_at_ms < ?, VALUES(owner), owner),
        expires_at_ms = IF(owner = VALUES(owner), VALUES(expires_at_ms), expires_at_ms)`,
     [name, owner, nowMs + ttlMs, nowMs],
   );
-  void res;
   const rows = await db.query<{ owner: string }[]>('SELECT owner FROM lease WHERE name = ?', [name]);
   return rows[0]?.owner === owner;
 }
@@ -215,16 +214,7 @@ export class IpdrRenderer {
   private async writeClosed(dir: string, file: PlannedFile, content: string): Promise<void> {
     const closedPath = join(dir, `${file.stem}.closed`);
     if (this.limits.compress) {
-      const zip = new yazl.ZipFile();
-      zip.addBuffer(Buffer.from(content), `${file.stem}.xml`, {
-        mtime: new Date(file.closedAtMs!),
-        mode: 0o100644,
-        compress: true,
-      });
-      zip.end();
-      const chunks: Buffer[] = [];
-      for await (const c of zip.outputStream) chunks.push(c as Buffer);
-      await writeFileDurably(`${closedPath}.zip`, Buffer.concat(chunks));
+      await writeFileDurably(`${closedPath}.zip`, await zipDocument(file.stem, content, file.closedAtMs!));
     } else {
       await writeFileDurably(closedPath, content);
     }

@@ -10,7 +10,7 @@
 
 import type { RecordingUnit } from '../../../proto/ru.js';
 import { timestampedStem } from '../../common/file-names.js';
-import { ipdrTime, renderDocumentEnd, renderDocumentStart } from './document.js';
+import { ipdrTime, MAX_END_BYTES, renderDocumentEnd, renderDocumentStart } from './document.js';
 import { renderRecord } from './record.js';
 
 export type Series = 'primary' | 'recovery';
@@ -47,8 +47,6 @@ export interface PlanLimits {
   recorderId: string;
   version: string;
 }
-
-const END_BYTES = renderDocumentEnd({ count: 999_999_999, endTime: '0000-00-00T00:00:00Z' }).length;
 
 export function headBytes(f: Pick<PlannedFile, 'fileSeq' | 'openedAtMs'>, limits: PlanLimits): number {
   return Buffer.byteLength(
@@ -136,7 +134,7 @@ export function planRound(
     if (
       limits.fileRotationSize > 0 &&
       hasRecords &&
-      current.bytes + size + END_BYTES > limits.fileRotationSize
+      current.bytes + size + MAX_END_BYTES > limits.fileRotationSize
     ) {
       close(current);
       current = open(current);

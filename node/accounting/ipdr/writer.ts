@@ -12,11 +12,10 @@
 import { mkdirSync } from 'node:fs';
 import { type FileHandle, open, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import yazl from 'yazl';
 import type { RecordingUnit } from '../../../proto/ru.js';
 import { syncDir, writeFileDurably } from '../../common/durable-fs.js';
 import { timestampedStem } from '../../common/file-names.js';
-import { ipdrTime, renderDocumentEnd, renderDocumentStart } from './document.js';
+import { ipdrTime, MAX_END_BYTES, renderDocumentEnd, renderDocumentStart, zipDocument } from './document.js';
 import { renderRecord } from './record.js';
 
 export interface IpdrWriterOptions {
@@ -45,21 +44,9 @@ export interface ClosedFile {
   fileSeq: number;
 }
 
-const END_RESERVE = renderDocumentEnd({ count: 999_999_999, endTime: '0000-00-00T00:00:00Z' }).length;
-
 async function exists(dir: string, stem: string): Promise<boolean> {
   const names = await readdir(dir);
   return names.some((n) => n.startsWith(`${stem}.`));
-}
-
-/** A zip with fixed metadata: the same content closed at the same time gives the same bytes. */
-async function zipBytes(entryName: string, content: Buffer, mtime: Date): Promise<Buffer> {
-  const zip = new yazl.ZipFile();
-  zip.addBuffer(content, entryName, { mtime, mode: 0o100644, compress: true });
-  zip.end();
-  const chunks: Buffer[] = [];
-  for await (const chunk of zip.outputStream) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
 }
 
 export class IpdrFileWriter {
@@ -83,7 +70,7 @@ export class IpdrFileWriter {
       this.current &&
       limit > 0 &&
       this.current.records > 0 &&
-      this.current.bytes + bytes + END_RESERVE > limit
+      this.current.bytes + bytes + MAX_END_BYTES > limit
     ) {
       await this.close(nowMs);
     }
@@ -115,7 +102,7 @@ export class IpdrFileWriter {
     await syncDir(dir);
     let name = `${f.stem}.closed`;
     if (this.opts.compress) {
-      const zip = await zipBytes(`${f.stem}.xml`, await readFile(join(dir, name)), new Date(nowMs));
+      const zip = await zipDocument(f.stem, await readFile(join(dir, name)), nowMs);
       await writeFileDurably(join(dir, `${f.stem}.closed.zip`), zip);
       await syncDir(dir);
       await rm(join(dir, name)); // the content lives on, durable, in the .zip
