@@ -1,8 +1,3 @@
-/**
- * IPDR files on disk through the CAM's writer: names, lifecycle, rotation, compression, schema
- * validity (xmllint), determinism (same input → byte-identical files, zips included) and verify.
- */
-import { createHash } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +6,7 @@ import { syntheticRu } from '../../lam/synthetic.js';
 import { renderOffline } from '../../node/accounting/ipdr/render-offline.js';
 import { verifyFile, verifyIpdrDir } from '../../node/accounting/ipdr/verify.js';
 import { RECORD_TYPES } from '../../proto/ru.js';
+import { sha256File } from '../harness/ipdr-files.js';
 
 const rus = Array.from({ length: 400 }, (_, n) => syntheticRu('App1', n, RECORD_TYPES[n % 8]));
 const opts = (outDir: string, compress: boolean) => ({
@@ -21,7 +17,6 @@ const opts = (outDir: string, compress: boolean) => ({
   fileRotationSize: 40_000,
   fileRotationTime: 4_000,
 });
-const sha = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');
 
 describe('IPDR files', () => {
   it.each([false, true])(
@@ -50,17 +45,17 @@ describe('IPDR files', () => {
     await renderOffline(rus, opts(b, true));
     const names = readdirSync(a).sort();
     expect(readdirSync(b).sort()).toEqual(names);
-    for (const n of names) expect(sha(join(b, n))).toBe(sha(join(a, n)));
+    for (const n of names) expect(sha256File(join(b, n))).toBe(sha256File(join(a, n)));
   });
 
   it('never overwrites: rendering again into the same directory adds files', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'tandem-ipdr-'));
     const first = await renderOffline(rus.slice(0, 50), opts(dir, false));
-    const before = Object.fromEntries(readdirSync(dir).map((n) => [n, sha(join(dir, n))]));
+    const before = Object.fromEntries(readdirSync(dir).map((n) => [n, sha256File(join(dir, n))]));
     await renderOffline(rus.slice(0, 50), opts(dir, false));
     const after = readdirSync(dir);
     expect(after.length).toBe(2 * first.length);
-    for (const [n, h] of Object.entries(before)) expect(sha(join(dir, n))).toBe(h);
+    for (const [n, h] of Object.entries(before)) expect(sha256File(join(dir, n))).toBe(h);
   });
 
   it('verify reports a wrong count, an invalid document and a bad name', async () => {

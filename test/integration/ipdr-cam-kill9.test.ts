@@ -1,10 +1,4 @@
-/**
- * The CAM renders IPDR files while LAM blocks arrive and is killed with SIGKILL at 10 random points.
- * Afterwards: no record lost or doubled, IPDRDoc.End@count right and every file schema-valid, and the
- * files are byte-identical to what a fresh renderer reading the *other* member produces.
- */
-import { createHash } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -19,18 +13,11 @@ import { tandemVersion } from '../../node/common/version.js';
 import { Database } from '../../node/replication/database.js';
 import { CamProcess } from '../../ops/local-cam.js';
 import { databaseConfigFor, testCluster, waitForHealthyCluster } from '../harness/galera.js';
+import { closedIpdrFiles, sha256File } from '../harness/ipdr-files.js';
 import { sender, uniqueLamId } from '../harness/nodes.js';
 
 const KILLS = 10;
 const BLOCKS = 600;
-const sha = (p: string) => createHash('sha256').update(readFileSync(p)).digest('hex');
-const closedIn = (acct: string) =>
-  ['Primary', 'Recovery'].flatMap((s) =>
-    readdirSync(join(acct, s))
-      .filter((f) => f.endsWith('.closed'))
-      .map((f) => join(s, f)),
-  );
-
 describe('IPDR writer under kill -9', () => {
   const dir = mkdtempSync(join(tmpdir(), 'tandem-ipdrk9-'));
   let cam: CamProcess;
@@ -77,7 +64,7 @@ describe('IPDR writer under kill -9', () => {
 
     const acct = join(dir, 'cam-ipdrk9', 'accounting');
     const count = () =>
-      closedIn(acct).reduce((n, f) => {
+      closedIpdrFiles(acct).reduce((n, f) => {
         const text = readFileSync(join(acct, f), 'utf8');
         return (
           n + lams.reduce((m, lam) => m + (text.match(new RegExp(`<uID>${lam}-\\d+@`, 'g')) ?? []).length, 0)
@@ -92,7 +79,7 @@ describe('IPDR writer under kill -9', () => {
       },
     );
     for (const lam of lams) {
-      const uids = closedIn(acct).flatMap(
+      const uids = closedIpdrFiles(acct).flatMap(
         (f) => readFileSync(join(acct, f), 'utf8').match(new RegExp(`<uID>${lam}-\\d+@`, 'g')) ?? [],
       );
       expect(new Set(uids).size).toBe(uids.length);
@@ -113,8 +100,8 @@ describe('IPDR writer under kill -9', () => {
     const renderer = new IpdrRenderer(onB, join(other, 'acct'), other, limits, silentLogger());
     while ((await renderer.round()) > 0);
     await onB.close();
-    const mine = closedIn(acct);
+    const mine = closedIpdrFiles(acct);
     expect(mine.length).toBeGreaterThan(KILLS);
-    for (const f of mine) expect(sha(join(other, 'acct', f))).toBe(sha(join(acct, f)));
+    for (const f of mine) expect(sha256File(join(other, 'acct', f))).toBe(sha256File(join(acct, f)));
   });
 });

@@ -1,10 +1,4 @@
-/**
- * IPDR files rendered from the replicated ledger: the planner on member A places blocks into files
- * once; renderers reading member A and member B write their own directories; every closed file is
- * byte-identical on both, schema-valid, and every RU of the ledger appears exactly once.
- */
-import { createHash } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -15,6 +9,7 @@ import { verifyIpdrDir } from '../../node/accounting/ipdr/verify.js';
 import { Ledger } from '../../node/accounting/ledger.js';
 import { silentLogger } from '../../node/common/logger.js';
 import { databasesOnBothMembers } from '../harness/galera.js';
+import { closedIpdrFiles, sha256File } from '../harness/ipdr-files.js';
 import { uniqueLamId } from '../harness/nodes.js';
 
 const limits = {
@@ -23,7 +18,6 @@ const limits = {
   recorderId: recorderId('198.18.0.100'),
   version: '2.0 Tandem/test',
 };
-const sha = (p: string) => createHash('sha256').update(readFileSync(p)).digest('hex');
 
 describe('IPDR rendering from the ledger', () => {
   const dbs = databasesOnBothMembers();
@@ -79,16 +73,12 @@ describe('IPDR rendering from the ledger', () => {
     };
     for (const r of Object.values(renderers)) while ((await r.round()) > 0);
 
-    const closedFiles = (dir: string) =>
-      ['Primary', 'Recovery'].flatMap((s) =>
-        readdirSync(join(dir, 'acct', s))
-          .filter((f) => f.endsWith('.closed'))
-          .map((f) => join(s, f)),
-      );
+    const closedFiles = (dir: string) => closedIpdrFiles(join(dir, 'acct'));
     const namesA = closedFiles(dirs.a).sort();
     expect(namesA.length).toBeGreaterThan(2);
     expect(closedFiles(dirs.b).sort()).toEqual(namesA);
-    for (const n of namesA) expect(sha(join(dirs.b, 'acct', n))).toBe(sha(join(dirs.a, 'acct', n)));
+    for (const n of namesA)
+      expect(sha256File(join(dirs.b, 'acct', n))).toBe(sha256File(join(dirs.a, 'acct', n)));
 
     const checks = await verifyIpdrDir(join(dirs.a, 'acct'));
     expect(checks.filter((c) => c.problems.length > 0)).toEqual([]);
@@ -109,6 +99,7 @@ describe('IPDR rendering from the ledger', () => {
     );
     while ((await again.round()) > 0);
     expect(closedFiles(dirs.a).sort()).toEqual(namesA);
-    for (const n of namesA) expect(sha(join(dirs.a, 'acct', n))).toBe(sha(join(dirs.b, 'acct', n)));
+    for (const n of namesA)
+      expect(sha256File(join(dirs.a, 'acct', n))).toBe(sha256File(join(dirs.b, 'acct', n)));
   });
 });

@@ -15,21 +15,27 @@ describe('diskLevel', () => {
   });
 });
 
+/** A monitor of an imaginary partition (50 % / 75 %) whose usage comes from `probe`. */
+function monitorWith(probe: () => Promise<number>) {
+  const alarms = new AlarmRegistry(silentLogger());
+  const monitor = new DiskMonitor({
+    what: 'accounting partition',
+    path: '/nowhere',
+    major: 50,
+    critical: 75,
+    alarmNames: { major: 'DiskMajorAlarm', critical: 'DiskCriticalAlarm' },
+    alarms,
+    log: silentLogger(),
+    probe,
+  });
+  return { alarms, monitor };
+}
+
 describe('DiskMonitor', () => {
   it('raises each alarm once on the way up and clears each on the way down', async () => {
     const readings = [10, 55, 60, 80, 90, 70, 40, 45];
     let i = 0;
-    const alarms = new AlarmRegistry(silentLogger());
-    const monitor = new DiskMonitor({
-      what: 'accounting partition',
-      path: '/nowhere',
-      major: 50,
-      critical: 75,
-      alarmNames: { major: 'DiskMajorAlarm', critical: 'DiskCriticalAlarm' },
-      alarms,
-      log: silentLogger(),
-      probe: async () => readings[i++]!,
-    });
+    const { alarms, monitor } = monitorWith(async () => readings[i++]!);
     for (let n = 0; n < readings.length; n++) await monitor.check();
     expect(alarms.events().map((e) => `${e.kind}:${e.alarm.name}`)).toEqual([
       'raised:DiskMajorAlarm',
@@ -42,18 +48,8 @@ describe('DiskMonitor', () => {
   });
 
   it('a failing probe changes nothing', async () => {
-    const alarms = new AlarmRegistry(silentLogger());
-    const monitor = new DiskMonitor({
-      what: 'x',
-      path: '/x',
-      major: 1,
-      critical: 2,
-      alarmNames: { major: 'M', critical: 'C' },
-      alarms,
-      log: silentLogger(),
-      probe: async () => {
-        throw new Error('EIO');
-      },
+    const { alarms, monitor } = monitorWith(async () => {
+      throw new Error('EIO');
     });
     await monitor.check();
     expect(alarms.list()).toEqual([]);
