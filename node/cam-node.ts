@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import { DtpServer } from './accounting/dtp-server.js';
 import { GroupCommitter } from './accounting/ingest.js';
 import { recorderId } from './accounting/ipdr/document.js';
-import { IpdrPlanner, IpdrRenderer } from './accounting/ipdr/ledger-ipdr.js';
+import { IpdrPlanner, IpdrRenderer, LEASE_TTL_MS } from './accounting/ipdr/ledger-ipdr.js';
 import { Journal } from './accounting/journal.js';
 import { LamRegistry } from './accounting/lam-registry.js';
 import { Ledger } from './accounting/ledger.js';
@@ -19,6 +19,7 @@ import { AdminServer } from './api/admin-server.js';
 import { sleep } from './common/process.js';
 import { tandemVersion } from './common/version.js';
 import type { NodeConfig } from './config/schema.js';
+import { Delivery } from './delivery/delivery.js';
 import { Database } from './replication/database.js';
 import { MemberHealthMonitor } from './replication/member-health.js';
 import { migrate } from './replication/migrations.js';
@@ -48,6 +49,9 @@ export class CamNode {
   private renderer: IpdrRenderer | undefined;
   private ipdrTimer: NodeJS.Timeout | undefined;
   private ipdrRunning = false;
+  /** Until when this node holds the job lease (planner, delivery): the active node. */
+  private activeUntilMs = 0;
+  private delivery: Delivery | undefined;
   readonly startedAt = new Date();
 
   constructor(
@@ -71,6 +75,14 @@ export class CamNode {
     if (!h.writable) return h.reason;
     if (this.replaying || this.needsReplay) return 'CAM is replaying its journal into the ledger';
     return undefined;
+  }
+
+  /**
+   * The active node: accepting blocks and holding the job lease (IPDR planning, OSS delivery).
+   * The lease expires on its own when this node stops renewing it (crash, lost Primary).
+   */
+  isActive(): boolean {
+    return this.refusal() === undefined && Date.now() < this.activeUntilMs;
   }
 
   async start(): Promise<void> {
@@ -113,7 +125,18 @@ export class CamNode {
       log: log.child({ part: 'dtp' }),
     });
     await this.dtp.start();
-    if (config.ipdr.enabled) this.startIpdr();
+    if (config.ipdr.enabled) {
+      this.startIpdr();
+      this.delivery = new Delivery(
+        config,
+        this.db,
+        (series) => this.renderer!.closedThrough(series),
+        () => this.isActive(),
+        this.alarms,
+        log.child({ part: 'delivery' }),
+      );
+      this.delivery.start();
+    }
     log.info({ accepting: this.refusal() === undefined, refusal: this.refusal() }, 'CAM node started');
   }
 
@@ -122,7 +145,10 @@ export class CamNode {
     this.health.stop();
     for (const d of this.disks) d.stop();
     clearInterval(this.ipdrTimer);
+    await this.delivery?.stop();
     while (this.ipdrRunning) await sleep(20);
+    // Hand the jobs over now rather than after the lease expires.
+    if (this.activeUntilMs > 0) await this.planner?.release().catch(() => undefined);
     await this.dtp?.stop();
     await this.committer?.idle();
     await this.journal?.close();
@@ -160,6 +186,8 @@ export class CamNode {
       dtp: this.dtp ? { ...this.dtp.counters, streams: this.dtp.listStreams() } : null,
       journal: { dir: this.journal?.dir ?? null, lastReplay: this.lastReplay ?? null },
       disks: this.disks.map((d) => ({ what: d.what, usedPercent: Number(d.usedPercent.toFixed(1)) })),
+      active: this.isActive(),
+      delivery: this.delivery?.enabled ? this.delivery.status() : null,
       alarms: this.alarms.list(),
     };
   }
@@ -229,7 +257,14 @@ export class CamNode {
     if (this.ipdrRunning || this.stopping || !this.health.health.writable) return;
     this.ipdrRunning = true;
     try {
-      if (this.refusal() === undefined) await this.planner!.round();
+      if (this.refusal() === undefined) {
+        const startedAt = Date.now();
+        const { leased } = await this.planner!.round(startedAt);
+        // Counted from before the renewal, and a second short of the TTL, so this node stops
+        // acting as active before another node could take the lease.
+        this.activeUntilMs = leased ? startedAt + LEASE_TTL_MS - 1000 : 0;
+        if (!leased) this.delivery?.deactivate();
+      }
       await this.renderer!.round();
       this.alarms.clear(ALARM_IPDR_FAILURE, 'IPDR rendering works again');
     } catch (err) {
@@ -262,6 +297,8 @@ export class CamNode {
   private onHealthChange(writable: boolean, reason: string): void {
     if (!writable) {
       this.alarms.raise(ALARM_DB_NOT_WRITABLE, 'critical', reason);
+      this.activeUntilMs = 0;
+      this.delivery?.deactivate();
       // The member may come back through a state transfer that lacks writes we acknowledged.
       this.needsReplay = true;
       this.dtp?.closeAllStreams(reason);

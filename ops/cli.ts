@@ -17,6 +17,7 @@ import { ConfigError, parseNodeConfig } from '../node/config/schema.js';
 import { Database } from '../node/replication/database.js';
 import { migrate } from '../node/replication/migrations.js';
 import { checkRecordingUnit, type RecordingUnit } from '../proto/ru.js';
+import { OssCollector } from './oss-collector.js';
 import { formatStatus } from './status-format.js';
 
 const program = new Command();
@@ -314,6 +315,38 @@ ipdrCmd
     process.stdout.write(`${checks.length} files, ${bad} with problems\n`);
     process.exitCode = bad > 0 ? 1 : 0;
   });
+
+program
+  .command('oss-collector')
+  .description('reference OSS collector for the TCP feed: writes records to <out>/<series>.xml (docs/oss.md)')
+  .requiredOption('--out <dir>', 'where records and positions are kept')
+  .option('--host <address>', 'address to listen on', '127.0.0.1')
+  .option('--primary-port <port>', 'TCP/IP Primary Host Port', '9000')
+  .option('--recovery-port <port>', 'TCP/IP Recovery Host Port', '9001')
+  .option('--no-confirm', 'never send RESUME/ACK (a collector that cannot confirm)')
+  .action(
+    async (opts: {
+      out: string;
+      host: string;
+      primaryPort: string;
+      recoveryPort: string;
+      confirm: boolean;
+    }) => {
+      const collector = new OssCollector(opts.out, opts.confirm);
+      for (const port of [opts.primaryPort, opts.recoveryPort])
+        await collector.listen(opts.host, Number(port));
+      process.stdout.write(
+        `collecting on ${opts.host}:${opts.primaryPort},${opts.recoveryPort} into ${opts.out}\n`,
+      );
+      const report = () => process.stdout.write(`${JSON.stringify(collector.stats)}\n`);
+      const timer = setInterval(report, 10_000);
+      process.on('SIGTERM', () => {
+        clearInterval(timer);
+        report();
+        void collector.close().then(() => process.exit(0));
+      });
+    },
+  );
 
 /** Reads RU JSON lines; a bad line stops everything and is named (nothing is sent). */
 function readRuLines(file: string): unknown[] {

@@ -69,6 +69,8 @@ export interface StringSpec {
   default?: string;
   /** Extra rule on the value, with the text that describes what is allowed. */
   rule?: { test: (v: string) => boolean; allowed: string };
+  /** A password: errors never repeat the value. */
+  secret?: boolean;
 }
 
 export function str(spec: StringSpec) {
@@ -89,7 +91,7 @@ export function str(spec: StringSpec) {
       if (!ok) {
         ctx.addIssue({
           code: 'custom',
-          message: `${show(value)} is not valid; allowed: ${describeString(spec)}`,
+          message: `${spec.secret ? '(secret value hidden)' : show(value)} is not valid; allowed: ${describeString(spec)}`,
         });
         return z.NEVER;
       }
@@ -127,6 +129,10 @@ export const HOST = {
 export const ABSOLUTE_PATH = {
   test: (v: string) => v.startsWith('/') && !v.includes('\0'),
   allowed: 'an absolute path',
+};
+export const OPTIONAL_ABSOLUTE_PATH = {
+  test: (v: string) => v === '' || ABSOLUTE_PATH.test(v),
+  allowed: 'an absolute path, or empty',
 };
 export const IDENTIFIER = {
   test: (v: string) => /^[A-Za-z0-9_.-]+$/.test(v),

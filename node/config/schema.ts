@@ -4,7 +4,18 @@
  * ambiguous are in docs/decisions.md. Pure: parsing a file lives in load.ts.
  */
 import { z } from 'zod';
-import { ABSOLUTE_PATH, bool, HOST, IDENTIFIER, IPV4, int, LISTEN_ADDRESS, oneOf, str } from './fields.js';
+import {
+  ABSOLUTE_PATH,
+  bool,
+  HOST,
+  IDENTIFIER,
+  IPV4,
+  int,
+  LISTEN_ADDRESS,
+  OPTIONAL_ABSOLUTE_PATH,
+  oneOf,
+  str,
+} from './fields.js';
 
 const PORT = { min: 1025, max: 65535 } as const;
 
@@ -61,7 +72,7 @@ export const camSchema = z
     recoveryFtpDirectory: str({ min: 1, max: 500, default: '/' }),
     remoteFtpNodeId: str({ min: 1, max: 500, default: '0.0.0.0', rule: HOST }),
     ftpUserId: str({ min: 1, max: 500, default: 'anonymous' }),
-    ftpUserPassword: str({ min: 1, max: 500, default: 'anonymous' }),
+    ftpUserPassword: str({ min: 1, max: 500, default: 'anonymous', secret: true }),
   })
   .superRefine((v, ctx) => {
     rotationNotBothDisabled(v, ctx, 'cam');
@@ -105,7 +116,7 @@ export const databaseSchema = z.strictObject({
   host: str({ min: 1, max: 253, default: '127.0.0.1', rule: HOST }),
   port: int({ min: 1, max: 65535, default: 3306 }),
   user: str({ min: 1, max: 80, default: 'tandem' }),
-  password: str({ min: 0, max: 500, default: '' }),
+  password: str({ min: 0, max: 500, default: '', secret: true }),
   name: str({ min: 1, max: 64, default: 'tandem', rule: IDENTIFIER }),
   poolSize: int({ min: 2, max: 64, default: 8, unit: 'connections' }),
   connectTimeoutMs: int({ min: 100, max: 60_000, default: 2000, unit: 'ms' }),
@@ -137,6 +148,28 @@ export const ipdrSchema = z.strictObject({
 });
 export type IpdrConfig = z.output<typeof ipdrSchema>;
 
+/** How the active node delivers to the OSS (Table 2 has the addresses; these are ours). */
+export const deliverySchema = z.strictObject({
+  intervalMs: int({ min: 50, max: 60_000, default: 500, unit: 'ms' }),
+  ftpPort: int({ min: 1, max: 65535, default: 21 }),
+  /** FTPS: `explicit` (AUTH TLS on the control port) or `implicit` (TLS from the first byte). */
+  ftpTls: oneOf(['off', 'explicit', 'implicit'] as const, 'off'),
+  /** Verify the FTPS server's certificate (against the system CAs, or ftpTlsCaFile). */
+  ftpTlsVerify: bool(true),
+  ftpTlsCaFile: str({ min: 0, max: 500, default: '', rule: OPTIONAL_ABSOLUTE_PATH }),
+  ftpTimeoutMs: int({ min: 100, max: 600_000, default: 30_000, unit: 'ms' }),
+  retryInitialMs: int({ min: 10, max: 600_000, default: 1000, unit: 'ms' }),
+  retryMaxMs: int({ min: 10, max: 3_600_000, default: 60_000, unit: 'ms' }),
+  /** OssDeliveryFailure is raised when a channel has failed continuously this long. */
+  failureAlarmAfterMs: int({ min: 0, max: 86_400_000, default: 60_000, unit: 'ms' }),
+  /** How long the feed waits for a collector's RESUME line after its hello. */
+  feedResumeWaitMs: int({ min: 0, max: 60_000, default: 1000, unit: 'ms' }),
+  /** Records re-sent on reconnect to a collector that never confirms (at-least-once). */
+  feedReplayRecords: int({ min: 0, max: 1_000_000, default: 100, unit: 'records' }),
+  feedHeartbeatMs: int({ min: 100, max: 600_000, default: 5000, unit: 'ms' }),
+});
+export type DeliveryConfig = z.output<typeof deliverySchema>;
+
 export const nodeSchema = z.strictObject({
   id: str({ min: 1, max: 32, rule: IDENTIFIER }),
   dataDir: str({ min: 1, max: 500, default: '/var/lib/tandem', rule: ABSOLUTE_PATH }),
@@ -144,14 +177,40 @@ export const nodeSchema = z.strictObject({
   logLevel: oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const, 'info'),
 });
 
-export const nodeConfigSchema = z.strictObject({
-  node: nodeSchema,
-  cam: camSchema.prefault({}),
-  database: databaseSchema.prefault({}),
-  ingest: ingestSchema.prefault({}),
-  journal: journalSchema.prefault({}),
-  ipdr: ipdrSchema.prefault({}),
-});
+export const nodeConfigSchema = z
+  .strictObject({
+    node: nodeSchema,
+    cam: camSchema.prefault({}),
+    database: databaseSchema.prefault({}),
+    ingest: ingestSchema.prefault({}),
+    journal: journalSchema.prefault({}),
+    ipdr: ipdrSchema.prefault({}),
+    delivery: deliverySchema.prefault({}),
+  })
+  .superRefine((v, ctx) => {
+    const need = (on: boolean, field: 'remoteFtpNodeId' | 'tcpIpAddress', what: string) => {
+      if (on && v.cam[field] === '0.0.0.0')
+        ctx.addIssue({
+          code: 'custom',
+          path: ['cam', field],
+          message: `0.0.0.0 must be changed when ${what} is enabled; allowed: the OSS host name or address`,
+        });
+      if (on && !v.ipdr.enabled)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['ipdr', 'enabled'],
+          message: `false, but ${what} delivers IPDR files; allowed: true`,
+        });
+    };
+    need(v.cam.ftpPushEnabled, 'remoteFtpNodeId', 'cam.ftpPushEnabled');
+    need(v.cam.tcpIpEnabled, 'tcpIpAddress', 'cam.tcpIpEnabled');
+    if (v.delivery.retryMaxMs < v.delivery.retryInitialMs)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['delivery', 'retryMaxMs'],
+        message: `${v.delivery.retryMaxMs} is below delivery.retryInitialMs; allowed: ≥ ${v.delivery.retryInitialMs}`,
+      });
+  });
 export type NodeConfig = z.output<typeof nodeConfigSchema>;
 
 /** The LAM daemon's own settings (not in Table 3). */

@@ -78,6 +78,31 @@ export const MIGRATIONS: Migration[] = [
        ) ENGINE=InnoDB`,
     ],
   },
+  {
+    id: 3,
+    name: 'OSS delivery state',
+    statements: [
+      // One row per IPDR file the OSS has received by FTP push: written only after the remote rename.
+      `CREATE TABLE IF NOT EXISTS ftp_delivery (
+         series ENUM('primary','recovery') NOT NULL,
+         file_seq INT UNSIGNED NOT NULL,
+         remote_path VARCHAR(1100) NOT NULL,
+         bytes INT UNSIGNED NOT NULL,
+         delivered_at_ms BIGINT NOT NULL,
+         delivered_by VARCHAR(32) NOT NULL,
+         PRIMARY KEY (series, file_seq)
+       ) ENGINE=InnoDB`,
+      // Per series: the last record the collector confirmed and the last one written to its socket.
+      `CREATE TABLE IF NOT EXISTS feed_position (
+         series ENUM('primary','recovery') NOT NULL PRIMARY KEY,
+         confirmed_seq BIGINT UNSIGNED NOT NULL DEFAULT 0,
+         written_seq BIGINT UNSIGNED NOT NULL DEFAULT 0,
+         updated_at_ms BIGINT NOT NULL,
+         updated_by VARCHAR(32) NOT NULL
+       ) ENGINE=InnoDB`,
+      `ALTER TABLE ledger_block ADD KEY IF NOT EXISTS ledger_block_record (stream, ipdr_record_seq)`,
+    ],
+  },
 ];
 
 export async function migrate(db: Database, log: Logger): Promise<number[]> {

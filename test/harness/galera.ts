@@ -75,3 +75,15 @@ export function databasesOnBothMembers(): { a: Database; b: Database } {
   });
   return dbs;
 }
+
+/** A new, empty database on the test cluster (replicated to both members) for a test's own ledger. */
+export async function freshDatabase(prefix: string): Promise<string> {
+  const name = `${prefix}_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
+  const conn = await sqlOn('a');
+  try {
+    await conn.query(`CREATE DATABASE ${name}`);
+  } finally {
+    await conn.end();
+  }
+  return name;
+}

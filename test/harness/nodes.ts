@@ -16,6 +16,9 @@ export async function startCamNode(
     ingest?: Record<string, unknown>;
     cam?: Record<string, unknown>;
     ipdr?: Record<string, unknown>;
+    delivery?: Record<string, unknown>;
+    /** A database of the test's own (freshDatabase) instead of the shared one. */
+    databaseName?: string;
     id?: string;
     dataDir?: string;
   } = {},
@@ -35,11 +38,15 @@ export async function startCamNode(
       diskMonitorCriticalThreshold: 95,
       ...overrides.cam,
     },
-    database: databaseConfigFor(member),
+    database: databaseConfigFor(member, overrides.databaseName ? { name: overrides.databaseName } : {}),
     ingest: overrides.ingest ?? {},
     ipdr: overrides.ipdr ?? {},
+    delivery: overrides.delivery ?? {},
   });
-  const node = new CamNode(config, process.env.TANDEM_TEST_LOG ? createLogger('debug') : silentLogger());
+  const node = new CamNode(
+    config,
+    process.env.TANDEM_TEST_LOG ? createLogger('debug', { node: config.node.id }) : silentLogger(),
+  );
   await node.start();
   await waitFor(
     `${config.node.id} to accept blocks`,

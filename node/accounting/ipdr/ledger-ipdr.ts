@@ -27,8 +27,9 @@ import {
 } from './plan.js';
 
 export const SERIES: readonly Series[] = ['primary', 'recovery'];
-const DIR_OF: Record<Series, string> = { primary: 'Primary', recovery: 'Recovery' };
+export const SERIES_DIR: Record<Series, string> = { primary: 'Primary', recovery: 'Recovery' };
 const LEASE = 'ipdr-planner';
+export const LEASE_TTL_MS = 5000;
 
 interface FileRow {
   series: Series;
@@ -81,12 +82,18 @@ export class IpdrPlanner {
 
   /** One round for every series, if this node holds the planner lease. */
   async round(nowMs = Date.now(), batch = 500): Promise<{ leased: boolean; placed: number }> {
-    if (!(await holdLease(this.db, LEASE, this.nodeId, 5000, nowMs))) return { leased: false, placed: 0 };
+    if (!(await holdLease(this.db, LEASE, this.nodeId, LEASE_TTL_MS, nowMs)))
+      return { leased: false, placed: 0 };
     let placed = 0;
     for (const series of SERIES) {
       placed += await this.db.transaction(async (conn) => this.planSeries(conn, series, nowMs, batch));
     }
     return { leased: true, placed };
+  }
+
+  /** Gives the lease up (graceful stop), so another node takes over without waiting for expiry. */
+  async release(): Promise<void> {
+    await this.db.query('DELETE FROM lease WHERE name = ? AND owner = ?', [LEASE, this.nodeId]);
   }
 
   private async planSeries(conn: Connection, series: Series, nowMs: number, batch: number): Promise<number> {
@@ -151,13 +158,18 @@ export class IpdrRenderer {
     private readonly log: Logger,
   ) {
     for (const s of SERIES) {
-      mkdirSync(join(baseDir, DIR_OF[s]), { recursive: true });
+      mkdirSync(join(baseDir, SERIES_DIR[s]), { recursive: true });
       const path = this.statePath(s);
       let closedThrough = 0;
       if (existsSync(path))
         closedThrough = (JSON.parse(readFileSync(path, 'utf8')) as RenderState).closedThrough;
       this.state.set(s, { closedThrough });
     }
+  }
+
+  /** Closed files of `series` up to this number are on this node's disk. */
+  closedThrough(series: Series): number {
+    return this.state.get(series)!.closedThrough;
   }
 
   /** Renders every closed file not yet on disk and refreshes the open one. Returns files closed. */
@@ -172,7 +184,7 @@ export class IpdrRenderer {
       );
       for (const row of files) {
         const file = fromRow(row);
-        const dir = join(this.baseDir, DIR_OF[series]);
+        const dir = join(this.baseDir, SERIES_DIR[series]);
         if (file.closedAtMs === null) {
           // Rewrite the .active file only when records were added to it since the last round.
           const shown = this.activeShown.get(series);
@@ -228,7 +240,7 @@ export class IpdrRenderer {
   /** `.tmp` files are unfinished renders of a crashed process, never accounting files. */
   private async removeTemporaries(): Promise<void> {
     for (const s of SERIES) {
-      const dir = join(this.baseDir, DIR_OF[s]);
+      const dir = join(this.baseDir, SERIES_DIR[s]);
       for (const f of await readdir(dir)) if (f.endsWith('.tmp')) await rm(join(dir, f), { force: true });
     }
     this.cleaned = true;

@@ -1,0 +1,124 @@
+/**
+ * Reference OSS collector for the TCP feed (docs/oss.md): listens on a port, appends every record it
+ * receives to `<out>/<series>.xml`, keeps its position in `<out>/<series>.position` (fsync'd before it
+ * confirms), asks the CAM to RESUME from there on every connection, and counts gaps and duplicates.
+ * `confirm: false` makes it a collector that never answers (the CAM then resends a replay window).
+ */
+import { appendFileSync, closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import { createServer, type Server, type Socket } from 'node:net';
+import { join } from 'node:path';
+import { writeFileDurably } from '../node/common/durable-fs.js';
+import { CamFrameParser, encodeAck, encodeResume, type Series } from '../node/delivery/feed-protocol.js';
+
+export interface CollectorStats {
+  connections: number;
+  records: number;
+  duplicates: number;
+  gaps: { series: Series; expected: number; got: number }[];
+  protocolErrors: string[];
+}
+
+export class OssCollector {
+  readonly stats: CollectorStats = {
+    connections: 0,
+    records: 0,
+    duplicates: 0,
+    gaps: [],
+    protocolErrors: [],
+  };
+  /** Per series, the last record stored (contiguous from 1 unless a gap was recorded). */
+  readonly last = new Map<Series, number>();
+  private server: Server | undefined;
+  private readonly sockets = new Set<Socket>();
+
+  constructor(
+    private readonly outDir: string,
+    private readonly confirm = true,
+  ) {
+    mkdirSync(outDir, { recursive: true });
+    for (const s of ['primary', 'recovery'] as const) {
+      const p = this.positionPath(s);
+      this.last.set(s, existsSync(p) ? Number(readFileSync(p, 'utf8')) : 0);
+    }
+  }
+
+  async listen(host: string, port: number): Promise<number> {
+    this.server = createServer((socket) => this.accept(socket));
+    await new Promise<void>((resolve, reject) => {
+      this.server!.once('error', reject);
+      this.server!.listen(port, host, () => resolve());
+    });
+    return (this.server.address() as { port: number }).port;
+  }
+
+  /** Drops every connection (the CAM must reconnect and continue without a gap). */
+  dropConnections(): void {
+    for (const s of this.sockets) s.destroy();
+  }
+
+  get connected(): number {
+    return this.sockets.size;
+  }
+
+  async close(): Promise<void> {
+    this.dropConnections();
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+  }
+
+  private accept(socket: Socket): void {
+    this.stats.connections++;
+    this.sockets.add(socket);
+    socket.on('close', () => this.sockets.delete(socket));
+    socket.on('error', () => undefined);
+    const parser = new CamFrameParser();
+    let series: Series | undefined;
+    let queue = Promise.resolve();
+    socket.on('data', (chunk: Buffer) => {
+      let frames: ReturnType<CamFrameParser['push']>;
+      try {
+        frames = parser.push(chunk);
+      } catch (err) {
+        this.stats.protocolErrors.push((err as Error).message);
+        socket.destroy();
+        return;
+      }
+      const out: string[] = [];
+      for (const f of frames) {
+        if (f.kind === 'hello') {
+          series = f.series;
+          if (this.confirm) socket.write(encodeResume(this.last.get(series)! + 1));
+        } else if (f.kind === 'record' && series) {
+          const last = this.last.get(series)!;
+          if (f.seq <= last) {
+            this.stats.duplicates++;
+            continue;
+          }
+          if (f.seq !== last + 1) this.stats.gaps.push({ series, expected: last + 1, got: f.seq });
+          out.push(f.xml);
+          this.last.set(series, f.seq);
+          this.stats.records++;
+        }
+      }
+      if (out.length > 0 && series) {
+        const s = series;
+        const through = this.last.get(s)!;
+        // Store, then confirm: a confirmed record is on this collector's disk.
+        queue = queue.then(async () => {
+          const fd = openSync(join(this.outDir, `${s}.xml`), 'a');
+          try {
+            appendFileSync(fd, `${out.join('\n')}\n`);
+            fsyncSync(fd);
+          } finally {
+            closeSync(fd);
+          }
+          await writeFileDurably(this.positionPath(s), String(through));
+          if (this.confirm && !socket.destroyed) socket.write(encodeAck(through));
+        });
+      }
+    });
+  }
+
+  private positionPath(series: Series): string {
+    return join(this.outDir, `${series}.position`);
+  }
+}
