@@ -164,8 +164,11 @@ export const deliverySchema = z.strictObject({
   failureAlarmAfterMs: int({ min: 0, max: 86_400_000, default: 60_000, unit: 'ms' }),
   /** How long the feed waits for a collector's RESUME line after its hello. */
   feedResumeWaitMs: int({ min: 0, max: 60_000, default: 1000, unit: 'ms' }),
-  /** Records re-sent on reconnect to a collector that never confirms (at-least-once). */
-  feedReplayRecords: int({ min: 0, max: 1_000_000, default: 100, unit: 'records' }),
+  /**
+   * Records re-sent on reconnect to a collector that never confirms: records the kernel had taken
+   * are lost with the connection, so this must cover the socket buffers (~600 bytes a record).
+   */
+  feedReplayRecords: int({ min: 0, max: 1_000_000, default: 10_000, unit: 'records' }),
   feedHeartbeatMs: int({ min: 100, max: 600_000, default: 5000, unit: 'ms' }),
 });
 export type DeliveryConfig = z.output<typeof deliverySchema>;

@@ -146,9 +146,9 @@ export class FeedChannel {
       sleep(delivery.feedResumeWaitMs),
       closed,
     ]);
+    if (socket.destroyed) throw failure ?? new Error('the collector closed the connection after the hello');
     let next = resumePoint({ requested, ...this.position(), replayRecords: delivery.feedReplayRecords });
     this.connected = true;
-    this.health = onSuccess(Date.now());
     this.o.log.info(
       { series, target: this.target, next, requested: requested ?? null },
       'TCP feed connected',
@@ -171,6 +171,9 @@ export class FeedChannel {
           sent++;
         }
       }
+      if (socket.destroyed) break;
+      if (this.health.failingSinceMs !== null || this.health.lastSuccessAtMs === null)
+        this.health = onSuccess(Date.now()); // the collector took what we had
       if (sent > 0) lastWriteAt = Date.now();
       else if (Date.now() - lastWriteAt >= delivery.feedHeartbeatMs) {
         await write(socket, encodeHeartbeat(next - 1));
