@@ -137,7 +137,7 @@ export class LocalFtpServer {
     }
   }
 
-  /** Completed uploads, in order, as paths under the FTP root (from vsftpd's xferlog). */
+  /** Uploads, in order (a killed client's partial upload included: FTP sees only the end of data), as paths under the FTP root (from vsftpd's xferlog). */
   completedUploads(): string[] {
     const log = join(this.o.dir, 'xferlog');
     if (!existsSync(log)) return [];

@@ -67,7 +67,7 @@ describe('TCP feed framing', () => {
 });
 
 describe('where a feed resumes', () => {
-  it.each([
+  it.each<[Parameters<typeof resumePoint>[0], number, string]>([
     [{ requested: 40, confirmed: 10, written: 50, replayRecords: 100 }, 40, 'what the collector asks for'],
     [{ confirmed: 10, written: 50, replayRecords: 100 }, 11, 'one past the last confirmation'],
     [{ confirmed: 0, written: 500, replayRecords: 100 }, 401, 'a replay window before the last written'],
