@@ -20,8 +20,35 @@ interface StatusDoc {
   dtp?: {
     streams?: { lamId: string; stream: string; peer: string; blocksAcked: number; inFlight: number }[];
   } | null;
+  active?: boolean;
+  delivery?: {
+    ftp: {
+      target: string;
+      backlogFiles: number | null;
+      deliveredFiles: number;
+      lastSuccessAt: string | null;
+      lastError: string | null;
+      failingSince: string | null;
+    } | null;
+    feed:
+      | {
+          series: string;
+          target: string;
+          connected: boolean;
+          writtenThrough: number;
+          confirmedThrough: number;
+          backlogRecords: number | null;
+          lastSuccessAt: string | null;
+          lastError: string | null;
+          failingSince: string | null;
+        }[]
+      | null;
+  } | null;
   alarms?: { name: string; severity: string; reason: string; raisedAt: string }[];
 }
+
+const problem = (c: { lastError: string | null; failingSince: string | null }) =>
+  c.lastError ? `; FAILING since ${c.failingSince}: ${c.lastError}` : '';
 
 export function formatStatus(body: unknown): string {
   const s = body as StatusDoc;
@@ -48,6 +75,16 @@ export function formatStatus(body: unknown): string {
     lines.push(
       `  ${st.lamId} ${st.stream} from ${st.peer}: ${st.blocksAcked} acked, ${st.inFlight} in flight`,
     );
+  const ftp = s.delivery?.ftp;
+  if (ftp)
+    lines.push(
+      `FTP push    ${ftp.target}: ${ftp.backlogFiles ?? '?'} files waiting, ${ftp.deliveredFiles} delivered, last success ${ftp.lastSuccessAt ?? 'never'}${problem(ftp)}`,
+    );
+  for (const f of s.delivery?.feed ?? [])
+    lines.push(
+      `TCP feed    ${f.series} → ${f.target}: ${f.connected ? 'connected' : 'NOT connected'}, written ${f.writtenThrough}, confirmed ${f.confirmedThrough}, ${f.backlogRecords ?? '?'} records waiting${problem(f)}`,
+    );
+  if (s.delivery && !s.active) lines.push('delivery    standby: the active node delivers');
   const alarms = s.alarms ?? [];
   lines.push(`alarms      ${alarms.length === 0 ? 'none' : alarms.length}`);
   for (const a of alarms)

@@ -129,7 +129,7 @@ describe('cam string fields', () => {
       /^cam\.ftpUserId: .*1–500 characters/,
     );
     expect(problems(() => node({ ftpUserPassword: '' }))[0]).toMatch(
-      /^cam\.ftpUserPassword: "" is not valid/,
+      /^cam\.ftpUserPassword: \(secret value hidden\) is not valid/,
     );
   });
   it('booleans are booleans', () => {
@@ -230,5 +230,43 @@ describe('node configuration', () => {
       );
     }
     expect.assertions(1);
+  });
+});
+
+describe('OSS delivery settings', () => {
+  it.each<[string, Record<string, unknown>, Record<string, unknown>, RegExp]>([
+    [
+      'FTP push to 0.0.0.0',
+      { ftpPushEnabled: true },
+      {},
+      /^cam\.remoteFtpNodeId: 0\.0\.0\.0 must be changed/,
+    ],
+    ['TCP feed to 0.0.0.0', { tcpIpEnabled: true }, {}, /^cam\.tcpIpAddress: 0\.0\.0\.0 must be changed/],
+    [
+      'delivery without IPDR files',
+      { tcpIpEnabled: true, tcpIpAddress: 'oss.example' },
+      { ipdr: { enabled: false } },
+      /^ipdr\.enabled: false, but cam\.tcpIpEnabled delivers IPDR files/,
+    ],
+    [
+      'a retry ceiling below the first retry',
+      {},
+      { delivery: { retryInitialMs: 5000, retryMaxMs: 1000 } },
+      /^delivery\.retryMaxMs: 1000 is below delivery\.retryInitialMs/,
+    ],
+    ['an unknown TLS mode', {}, { delivery: { ftpTls: 'yes' } }, /^delivery\.ftpTls: "yes"/],
+    [
+      'a relative CA file',
+      {},
+      { delivery: { ftpTlsCaFile: 'ca.pem' } },
+      /^delivery\.ftpTlsCaFile: "ca\.pem" is not valid; allowed: an absolute path, or empty/,
+    ],
+  ])('%s is refused, naming the field', (_what, cam, extra, error) => {
+    expect(problems(() => node(cam, extra))[0]).toMatch(error);
+  });
+
+  it('a wrong password is never repeated in the error', () => {
+    const text = problems(() => node({ ftpUserPassword: 'x'.repeat(501) })).join('\n');
+    expect(text).not.toContain('xxxx');
   });
 });

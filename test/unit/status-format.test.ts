@@ -30,4 +30,42 @@ describe('formatStatus', () => {
     expect(text).toContain('  App1 primary from ipv4:198.18.0.5:40000: 10 acked, 2 in flight');
     expect(text).toContain('  CRITICAL DatabaseNotWritable: no quorum (since 2026-11-24T08:00:00.000Z)');
   });
+
+  it('shows FTP push and TCP feed backlog, last success and the current error', () => {
+    const text = formatStatus({
+      node: { id: 'cam-a' },
+      accepting: true,
+      active: true,
+      delivery: {
+        ftp: {
+          target: 'ftp://oss@198.18.0.9:21 (TLS explicit)',
+          backlogFiles: 4,
+          deliveredFiles: 10,
+          lastSuccessAt: '2026-11-24T08:00:00.000Z',
+          lastError: 'login failed: FTP 530: Login incorrect.',
+          failingSince: '2026-11-24T08:01:00.000Z',
+        },
+        feed: [
+          {
+            series: 'primary',
+            target: '198.18.0.9:9000',
+            connected: true,
+            writtenThrough: 120,
+            confirmedThrough: 100,
+            backlogRecords: 20,
+            lastSuccessAt: '2026-11-24T08:00:00.000Z',
+            lastError: null,
+            failingSince: null,
+          },
+        ],
+      },
+    });
+    expect(text).toContain(
+      'FTP push    ftp://oss@198.18.0.9:21 (TLS explicit): 4 files waiting, 10 delivered, last success 2026-11-24T08:00:00.000Z; FAILING since 2026-11-24T08:01:00.000Z: login failed: FTP 530: Login incorrect.',
+    );
+    expect(text).toContain(
+      'TCP feed    primary → 198.18.0.9:9000: connected, written 120, confirmed 100, 20 records waiting\n',
+    );
+    expect(text).not.toContain('standby');
+  });
 });
