@@ -15,14 +15,17 @@ import { Ledger } from './accounting/ledger.js';
 import { type ReplayReport, replayJournal } from './accounting/replay.js';
 import { AlarmRegistry } from './alarms/alarms.js';
 import { DiskMonitor, deviceOf } from './alarms/disk-monitor.js';
-import { AdminServer } from './api/admin-server.js';
+import { type AdminCommand, AdminServer } from './api/admin-server.js';
 import { sleep } from './common/process.js';
 import { tandemVersion } from './common/version.js';
 import type { NodeConfig } from './config/schema.js';
 import { Delivery } from './delivery/delivery.js';
+import { type Beat, Heartbeat } from './heartbeat/heartbeat.js';
 import { Database } from './replication/database.js';
 import { MemberHealthMonitor } from './replication/member-health.js';
 import { migrate } from './replication/migrations.js';
+import { RoleManager } from './role/role-manager.js';
+import { IprouteVip, KeepalivedVip, LocalVip, NoVip, type VipDriver } from './vip/vip-driver.js';
 
 export const ALARM_DB_NOT_WRITABLE = 'DatabaseNotWritable';
 export const ALARM_JOURNAL_FAILURE = 'JournalWriteFailure';
@@ -52,6 +55,10 @@ export class CamNode {
   /** Until when this node holds the job lease (planner, delivery): the active node. */
   private activeUntilMs = 0;
   private delivery: Delivery | undefined;
+  /** The pair (pair.enabled): role lease, heartbeat, logical IP. */
+  readonly role: RoleManager | undefined;
+  private heartbeat: Heartbeat | undefined;
+  private vip: VipDriver = new NoVip();
   readonly startedAt = new Date();
 
   constructor(
@@ -66,6 +73,108 @@ export class CamNode {
       config.database.healthIntervalMs,
       log.child({ part: 'health' }),
     );
+    if (config.pair.enabled) {
+      const p = config.pair;
+      this.role = new RoleManager(
+        this.db,
+        `cam-active:${config.cam.ipAddress}`,
+        {
+          nodeId: config.node.id,
+          leaseTtlMs: p.leaseTtlMs,
+          demoteAfterMs: p.demoteAfterMs,
+          holdOffMs: p.holdOffMs,
+        },
+        p.tickMs,
+        {
+          readiness: () => this.readiness(),
+          drained: () => this.committer?.isIdle ?? true,
+          peer: () =>
+            this.heartbeat ? { id: p.peerId, healthyStandby: this.heartbeat.healthyStandby() } : null,
+          onAckingChange: (acking, state) => this.onAckingChange(acking, state.reason),
+        },
+        log.child({ part: 'role' }),
+      );
+      this.vip = this.vipDriver();
+    }
+  }
+
+  private vipDriver(): VipDriver {
+    const { vip, cam, node, pair } = this.config;
+    const log = this.log.child({ part: 'vip' });
+    switch (vip.driver) {
+      case 'local':
+        return new LocalVip(cam.ipAddress);
+      case 'iproute':
+        return new IprouteVip(vip.interface, cam.ipAddress, vip.prefixLength, log);
+      case 'keepalived':
+        return new KeepalivedVip(
+          {
+            nodeId: node.id,
+            interface: vip.interface,
+            virtualRouterId: vip.virtualRouterId,
+            priority: pair.preferred === node.id ? vip.priority : Math.max(1, vip.priority - 10),
+            advertIntervalS: vip.advertIntervalMs / 1000,
+            sourceIp: vip.sourceIp,
+            peerIp: vip.peerIp,
+            logicalIp: cam.ipAddress,
+            prefixLength: vip.prefixLength,
+            trackFile: join(node.dataDir, 'keepalived', 'role'),
+          },
+          join(node.dataDir, 'keepalived'),
+          log,
+        );
+      default:
+        return new NoVip();
+    }
+  }
+
+  /** Database writable and journal replayed: the node could ack if it held the role. */
+  private readiness(): { ready: boolean; reason: string } {
+    if (this.stopping) return { ready: false, reason: 'CAM is shutting down' };
+    const h = this.health.health;
+    if (!h.writable) return { ready: false, reason: h.reason };
+    if (this.replaying || this.needsReplay) return { ready: false, reason: 'CAM is replaying its journal' };
+    return { ready: true, reason: '' };
+  }
+
+  /**
+   * The node became (or stopped being) the acking node: move the logical IP and open or close the
+   * DTP listeners. LAM streams to a node that lost the role are closed at once, so LAMs reconnect
+   * to the logical IP — now on the other node.
+   */
+  private async onAckingChange(acking: boolean, reason: string): Promise<void> {
+    if (acking) {
+      await this.vip.up();
+      if (this.vip.gatesListeners) await this.dtp?.start();
+      this.log.info({ vip: this.vip.status() }, 'active: accepting blocks on the logical IP');
+      return;
+    }
+    this.dtp?.closeAllStreams(reason || 'this node is not active');
+    this.delivery?.deactivate();
+    if (this.vip.gatesListeners) await this.dtp?.stop();
+    await this.vip
+      .down()
+      .catch((err) => this.log.error({ err: (err as Error).message }, 'could not drop the logical IP'));
+    this.log.info({ reason }, 'not active: logical IP released');
+  }
+
+  /** An operator command (CLI / admin API); throws with the reason when refused. */
+  async command(c: AdminCommand): Promise<unknown> {
+    if (!this.role) throw new Error(`${this.config.node.id} is a single node (pair.enabled is false)`);
+    if (c.kind === 'switchover' && c.to === '') c = { kind: 'switchover', to: this.config.pair.peerId };
+    if (c.kind === 'restore') {
+      const preferred = this.config.pair.preferred;
+      if (!preferred) throw new Error('restore refused: pair.preferred is not set');
+      if (preferred === this.config.node.id) {
+        if (this.role.state.role === 'active')
+          throw new Error(`restore refused: ${preferred} is already active`);
+        throw new Error(
+          `restore refused: run it on the active node (${preferred} is ${this.role.state.role})`,
+        );
+      }
+      return this.role.command({ kind: 'switchover', to: preferred });
+    }
+    return this.role.command(c);
   }
 
   /** Why this node refuses blocks right now, or undefined when it accepts them. */
@@ -74,6 +183,7 @@ export class CamNode {
     const h = this.health.health;
     if (!h.writable) return h.reason;
     if (this.replaying || this.needsReplay) return 'CAM is replaying its journal into the ledger';
+    if (this.role && !this.role.acking()) return `not the active node (${this.role.state.reason})`;
     return undefined;
   }
 
@@ -82,13 +192,19 @@ export class CamNode {
    * The lease expires on its own when this node stops renewing it (crash, lost Primary).
    */
   isActive(): boolean {
+    if (this.role) return this.refusal() === undefined;
     return this.refusal() === undefined && Date.now() < this.activeUntilMs;
   }
 
   async start(): Promise<void> {
     const { config, log } = this;
-    log.info({ node: config.node.id, version: tandemVersion() }, 'CAM node starting');
-    this.admin = new AdminServer(config.node.adminListen, () => this.status(), log.child({ part: 'api' }));
+    log.info({ nodeId: config.node.id, version: tandemVersion() }, 'CAM node starting');
+    this.admin = new AdminServer(
+      config.node.adminListen,
+      () => this.status(),
+      log.child({ part: 'api' }),
+      (c) => this.command(c),
+    );
     await this.admin.start();
     await this.startDiskMonitors();
     await this.waitForDatabase();
@@ -124,7 +240,23 @@ export class CamNode {
       store: (block) => this.committer!.submit(block),
       log: log.child({ part: 'dtp' }),
     });
-    await this.dtp.start();
+    if (this.role) {
+      await this.vip.start();
+      this.heartbeat = new Heartbeat({
+        listen: config.pair.heartbeatListen,
+        peerId: config.pair.peerId,
+        peerAddress: config.pair.peerHeartbeat,
+        intervalMs: config.pair.heartbeatIntervalMs,
+        misses: config.pair.heartbeatMisses,
+        ownBeat: () => this.beat(),
+        log: log.child({ part: 'heartbeat' }),
+      });
+      await this.heartbeat.start();
+      if (!this.vip.gatesListeners) await this.dtp.start();
+      this.role.start();
+    } else {
+      await this.dtp.start();
+    }
     if (config.ipdr.enabled) {
       this.startIpdr();
       this.delivery = new Delivery(
@@ -142,6 +274,9 @@ export class CamNode {
 
   async stop(): Promise<void> {
     this.stopping = true;
+    await this.role?.stop(); // gives the lease up, closes the listeners, drops the logical IP
+    await this.heartbeat?.stop();
+    await this.vip.stop().catch(() => undefined);
     this.health.stop();
     for (const d of this.disks) d.stop();
     clearInterval(this.ipdrTimer);
@@ -187,6 +322,33 @@ export class CamNode {
       journal: { dir: this.journal?.dir ?? null, lastReplay: this.lastReplay ?? null },
       disks: this.disks.map((d) => ({ what: d.what, usedPercent: Number(d.usedPercent.toFixed(1)) })),
       active: this.isActive(),
+      role: this.role
+        ? {
+            role: this.role.state.role,
+            acking: this.role.acking(),
+            reason: this.role.state.reason,
+            since: new Date(this.role.state.sinceMs).toISOString(),
+            maintenance: this.role.state.maintenance,
+            preferred: this.config.pair.preferred || null,
+            lease: this.role.lease
+              ? {
+                  owner: this.role.lease.owner,
+                  epoch: this.role.lease.epoch,
+                  expiresInMs: this.role.lease.expiresAtMs - Date.now(),
+                }
+              : null,
+            history: this.role.history.slice(-10).map((h) => ({ ...h, at: new Date(h.atMs).toISOString() })),
+          }
+        : null,
+      peer: this.heartbeat
+        ? {
+            ...this.heartbeat.peer,
+            lastBeatAgoMs: this.heartbeat.peer.lastBeatAtMs
+              ? Date.now() - this.heartbeat.peer.lastBeatAtMs
+              : null,
+          }
+        : null,
+      vip: this.vip.status(),
       delivery: this.delivery?.enabled ? this.delivery.status() : null,
       alarms: this.alarms.list(),
     };
@@ -259,7 +421,7 @@ export class CamNode {
     try {
       if (this.refusal() === undefined) {
         const startedAt = Date.now();
-        const { leased } = await this.planner!.round(startedAt);
+        const { leased } = await this.planner!.round(startedAt, 500, this.role !== undefined);
         // Counted from before the renewal, and a second short of the TTL, so this node stops
         // acting as active before another node could take the lease.
         this.activeUntilMs = leased ? startedAt + LEASE_TTL_MS - 1000 : 0;
@@ -276,6 +438,26 @@ export class CamNode {
     } finally {
       this.ipdrRunning = false;
     }
+  }
+
+  /** What the peer learns from each heartbeat. */
+  private beat(): Beat {
+    const r = this.role;
+    return {
+      node_id: this.config.node.id,
+      role: r?.state.role ?? 'active',
+      acking: this.refusal() === undefined,
+      epoch: r?.lease?.epoch ?? 0,
+      lease_owner: r?.lease?.owner ?? '',
+      db_writable: this.health.health.writable,
+      reason: r?.state.reason ?? '',
+      blocks_stored: this.committer?.stats.blocksStored ?? 0,
+      rendered_primary: this.renderer?.closedThrough('primary') ?? 0,
+      rendered_recovery: this.renderer?.closedThrough('recovery') ?? 0,
+      admin_listen: this.config.node.adminListen,
+      sent_at_ms: Date.now(),
+      version: tandemVersion(),
+    };
   }
 
   private async waitForDatabase(): Promise<void> {

@@ -102,6 +102,112 @@ program
     process.stdout.write(opts.json ? `${JSON.stringify(body, null, 2)}\n` : formatStatus(body));
   });
 
+/** The admin API address from --config or --admin. */
+function adminOf(opts: { config?: string; admin: string }): string {
+  return opts.config ? withConfig(() => loadNodeConfig(opts.config!)).node.adminListen : opts.admin;
+}
+
+async function post(
+  admin: string,
+  name: string,
+  body: unknown,
+): Promise<{ status: number; body: Record<string, unknown> }> {
+  const res = await fetch(`http://${admin}/commands/${name}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+    signal: AbortSignal.timeout(10_000),
+  });
+  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+}
+
+/**
+ * Sends a pair command to the node; a command that must run on the active node is forwarded there
+ * when the given node is the standby (its peer's address comes from the heartbeat).
+ */
+async function pairCommand(
+  opts: { config?: string; admin: string },
+  name: string,
+  body: unknown,
+): Promise<void> {
+  const admin = adminOf(opts);
+  try {
+    let r = await post(admin, name, body);
+    if (r.status === 409) {
+      const status = (await (
+        await fetch(`http://${admin}/status`, { signal: AbortSignal.timeout(3000) })
+      ).json()) as {
+        role?: { role: string } | null;
+        peer?: { alive: boolean; lastBeat: { admin_listen: string; role: string } | null } | null;
+      };
+      const peer = status.peer?.lastBeat;
+      if (
+        status.role?.role !== 'active' &&
+        status.peer?.alive &&
+        peer?.role === 'active' &&
+        name !== 'maintenance'
+      ) {
+        process.stderr.write(`tandem ${name}: forwarding to the active node at ${peer.admin_listen}\n`);
+        r = await post(peer.admin_listen, name, body);
+      }
+    }
+    if (r.status !== 200) {
+      process.stderr.write(`tandem ${name}: ${String(r.body.error ?? JSON.stringify(r.body))}\n`);
+      process.exit(1);
+    }
+    const result = r.body.result as { role?: string; reason?: string } | undefined;
+    process.stdout.write(
+      `tandem ${name}: accepted${result?.role ? ` — now ${result.role}: ${result.reason}` : ''}\n`,
+    );
+  } catch (err) {
+    process.stderr.write(`tandem ${name}: no node answers at ${admin}: ${(err as Error).message}\n`);
+    process.exit(1);
+  }
+}
+
+const adminOptions = (c: Command) =>
+  c
+    .option('-c, --config <file>', 'node configuration (to find the admin API)')
+    .option('--admin <host:port>', 'admin API address', '127.0.0.1:7600');
+
+adminOptions(
+  program
+    .command('switchover')
+    .description(
+      'planned, zero-loss move of the active role: stop accepting, finish in-flight acks, hand the lease, move the IP',
+    )
+    .option('--to <node>', 'the node to make active (default: the peer)'),
+).action(async (opts: { config?: string; admin: string; to?: string }) =>
+  pairCommand(opts, 'switchover', opts.to ? { to: opts.to } : {}),
+);
+adminOptions(
+  program
+    .command('failover')
+    .description(
+      'forced: the active node gives the role up at once (Failover.pl stop/start acctmgr); the standby takes over',
+    ),
+).action(async (opts: { config?: string; admin: string }) => pairCommand(opts, 'failover', {}));
+adminOptions(
+  program
+    .command('restore')
+    .description('move the active role back to the preferred server (pair.preferred)'),
+).action(async (opts: { config?: string; admin: string }) => pairCommand(opts, 'restore', {}));
+adminOptions(
+  program
+    .command('maintenance')
+    .argument(
+      '<on|off>',
+      'on: leave the active role (handing it to the peer) and never take it; off: back to standby',
+    )
+    .description('maintenance mode of this node'),
+).action(async (state: string, opts: { config?: string; admin: string }) => {
+  if (state !== 'on' && state !== 'off') {
+    process.stderr.write(`tandem maintenance: ${JSON.stringify(state)}; allowed: on or off\n`);
+    process.exit(2);
+  }
+  await pairCommand(opts, 'maintenance', { on: state === 'on' });
+});
+
 const provision = program.command('provision').description('provisioning in the replicated database');
 const lam = provision
   .command('lam')

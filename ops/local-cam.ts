@@ -80,11 +80,53 @@ export class CamProcess extends CliProcess {
     return p;
   }
 
+  /** Where LAMs send: cam.ipAddress (the logical IP in a pair). */
+  get host(): string {
+    return (this.opts.extra?.cam?.ipAddress as string | undefined) ?? '127.0.0.1';
+  }
   get primaryTarget(): string {
-    return `127.0.0.1:${this.primaryPort}`;
+    return `${this.host}:${this.primaryPort}`;
   }
   get recoveryTarget(): string {
-    return `127.0.0.1:${this.recoveryPort}`;
+    return `${this.host}:${this.recoveryPort}`;
+  }
+  get id(): string {
+    return this.opts.id;
+  }
+
+  /** The node's role in a pair (from /status), or 'down' when it does not answer. */
+  async role(): Promise<string> {
+    try {
+      const s = (await this.status()) as { role?: { role: string } | null };
+      return s.role?.role ?? 'single';
+    } catch {
+      return 'down';
+    }
+  }
+
+  async waitRole(role: string, timeoutMs = 30_000): Promise<void> {
+    await waitFor(
+      `${this.opts.id} to be ${role}`,
+      async () => ((await this.role()) === role ? true : undefined),
+      {
+        timeoutMs,
+        intervalMs: 50,
+      },
+    );
+  }
+
+  /** Sends an operator command to this node's admin API; returns the HTTP status and body. */
+  async command(
+    name: string,
+    body: unknown = {},
+  ): Promise<{ status: number; body: Record<string, unknown> }> {
+    const res = await fetch(`http://127.0.0.1:${this.adminPort}/commands/${name}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+      signal: AbortSignal.timeout(10_000),
+    });
+    return { status: res.status, body: (await res.json()) as Record<string, unknown> };
   }
 
   async status(): Promise<Record<string, unknown>> {

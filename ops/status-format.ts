@@ -21,6 +21,24 @@ interface StatusDoc {
     streams?: { lamId: string; stream: string; peer: string; blocksAcked: number; inFlight: number }[];
   } | null;
   active?: boolean;
+  role?: {
+    role: string;
+    acking: boolean;
+    reason: string;
+    since: string;
+    maintenance: boolean;
+    preferred: string | null;
+    lease: { owner: string; epoch: number; expiresInMs: number } | null;
+  } | null;
+  peer?: {
+    id: string;
+    address: string;
+    alive: boolean;
+    lastBeatAgoMs: number | null;
+    lastBeat: { role: string; db_writable: boolean; reason: string } | null;
+    lastError: string | null;
+  } | null;
+  vip?: { driver: string; address?: string; interface?: string; held?: boolean } | null;
   delivery?: {
     ftp: {
       target: string;
@@ -57,6 +75,28 @@ export function formatStatus(body: unknown): string {
     `node        ${s.node?.id ?? '?'}  (tandem ${s.node?.version ?? '?'}, up ${s.node?.uptimeS ?? '?'} s)`,
   );
   lines.push(`accepting   ${s.accepting ? 'yes' : `NO — ${s.refusal ?? 'unknown reason'}`}`);
+  const r = s.role;
+  if (r) {
+    const lease = r.lease
+      ? `lease ${r.lease.owner} epoch ${r.lease.epoch}, expires in ${r.lease.expiresInMs} ms`
+      : 'no lease';
+    lines.push(
+      `role        ${r.role.toUpperCase()} since ${r.since} — ${r.reason}; ${lease}${r.preferred ? `; preferred ${r.preferred}` : ''}`,
+    );
+  }
+  const p = s.peer;
+  if (p) {
+    const b = p.lastBeat;
+    lines.push(
+      p.alive && b
+        ? `peer        ${p.id} at ${p.address}: ${b.role}${b.db_writable ? '' : ', database NOT writable'} (beat ${p.lastBeatAgoMs} ms ago)`
+        : `peer        ${p.id} at ${p.address}: NO HEARTBEAT${p.lastError ? ` (${p.lastError})` : ''}`,
+    );
+  }
+  if (s.vip && s.vip.driver !== 'none')
+    lines.push(
+      `logical IP  ${s.vip.address} via ${s.vip.driver}${s.vip.interface ? ` on ${s.vip.interface}` : ''}`,
+    );
   const d = s.database;
   lines.push(
     `database    ${d?.writable ? 'writable' : 'NOT writable'}  (${d?.clusterStatus ?? '?'}, size ${d?.clusterSize ?? '?'}, ${d?.localState ?? '?'})`,

@@ -62,6 +62,11 @@ export class GroupCommitter {
     });
   }
 
+  /** Nothing queued or being stored (every block handed in has its outcome). */
+  get isIdle(): boolean {
+    return !this.running && this.queue.length === 0;
+  }
+
   /** Resolves when nothing is queued or being stored. */
   idle(): Promise<void> {
     if (!this.running && this.queue.length === 0) return Promise.resolve();

@@ -173,6 +173,54 @@ export const deliverySchema = z.strictObject({
 });
 export type DeliveryConfig = z.output<typeof deliverySchema>;
 
+const OPTIONAL_IDENTIFIER = {
+  test: (v: string) => v === '' || IDENTIFIER.test(v),
+  allowed: 'a node id, or empty',
+};
+const OPTIONAL_IPV4 = {
+  test: (v: string) => v === '' || IPV4.test(v),
+  allowed: 'a dotted IPv4 address, or empty',
+};
+const OPTIONAL_LISTEN = {
+  test: (v: string) => v === '' || LISTEN_ADDRESS.test(v),
+  allowed: 'host:port, or empty',
+};
+
+/** The hot-standby pair (node/role, node/heartbeat). Disabled: a single node that is always active. */
+export const pairSchema = z.strictObject({
+  enabled: bool(false),
+  peerId: str({ min: 0, max: 32, default: '', rule: OPTIONAL_IDENTIFIER }),
+  heartbeatListen: str({ min: 3, max: 270, default: '0.0.0.0:7610', rule: LISTEN_ADDRESS }),
+  /** The peer's heartbeatListen, as reachable from here. */
+  peerHeartbeat: str({ min: 0, max: 270, default: '', rule: OPTIONAL_LISTEN }),
+  heartbeatIntervalMs: int({ min: 20, max: 10_000, default: 200, unit: 'ms' }),
+  heartbeatMisses: int({ min: 1, max: 100, default: 5, unit: 'beats' }),
+  /** The role lease in the replicated database. */
+  leaseTtlMs: int({ min: 300, max: 600_000, default: 3000, unit: 'ms' }),
+  /** An active node that could not renew for this long stops acking (must be < leaseTtlMs). */
+  demoteAfterMs: int({ min: 100, max: 600_000, default: 2000, unit: 'ms' }),
+  tickMs: int({ min: 20, max: 10_000, default: 200, unit: 'ms' }),
+  /** After giving the role away (switchover, failover), the node does not take it back for this long. */
+  holdOffMs: int({ min: 0, max: 3_600_000, default: 10_000, unit: 'ms' }),
+  /** The server `tandem restore` moves the role back to. */
+  preferred: str({ min: 0, max: 32, default: '', rule: OPTIONAL_IDENTIFIER }),
+});
+export type PairConfig = z.output<typeof pairSchema>;
+
+/** How the logical IP (cam.ipAddress) follows the role (node/vip). */
+export const vipSchema = z.strictObject({
+  driver: oneOf(['none', 'local', 'iproute', 'keepalived'] as const, 'none'),
+  interface: str({ min: 1, max: 15, default: 'eth0', rule: IDENTIFIER }),
+  prefixLength: int({ min: 1, max: 32, default: 24 }),
+  /** keepalived only. */
+  virtualRouterId: int({ min: 1, max: 255, default: 51 }),
+  priority: int({ min: 1, max: 254, default: 100 }),
+  advertIntervalMs: int({ min: 10, max: 10_000, default: 100, unit: 'ms' }),
+  sourceIp: str({ min: 0, max: 15, default: '', rule: OPTIONAL_IPV4 }),
+  peerIp: str({ min: 0, max: 15, default: '', rule: OPTIONAL_IPV4 }),
+});
+export type VipConfig = z.output<typeof vipSchema>;
+
 export const nodeSchema = z.strictObject({
   id: str({ min: 1, max: 32, rule: IDENTIFIER }),
   dataDir: str({ min: 1, max: 500, default: '/var/lib/tandem', rule: ABSOLUTE_PATH }),
@@ -189,8 +237,38 @@ export const nodeConfigSchema = z
     journal: journalSchema.prefault({}),
     ipdr: ipdrSchema.prefault({}),
     delivery: deliverySchema.prefault({}),
+    pair: pairSchema.prefault({}),
+    vip: vipSchema.prefault({}),
   })
   .superRefine((v, ctx) => {
+    const issue = (path: string[], message: string) => ctx.addIssue({ code: 'custom', path, message });
+    const { pair, vip } = v;
+    if (pair.enabled) {
+      if (pair.peerId === '')
+        issue(['pair', 'peerId'], "is required when pair.enabled; allowed: the other node's node.id");
+      if (pair.peerId === v.node.id)
+        issue(['pair', 'peerId'], `${pair.peerId} is this node's own id; allowed: the other node's id`);
+      if (pair.peerHeartbeat === '')
+        issue(['pair', 'peerHeartbeat'], 'is required when pair.enabled; allowed: host:port of the peer');
+      if (pair.demoteAfterMs + pair.tickMs > pair.leaseTtlMs - 200)
+        issue(
+          ['pair', 'demoteAfterMs'],
+          `${pair.demoteAfterMs} leaves no margin: demoteAfterMs + tickMs must stay 200 ms below leaseTtlMs (${pair.leaseTtlMs}); allowed: ≤ ${pair.leaseTtlMs - 200 - pair.tickMs}`,
+        );
+    } else if (vip.driver !== 'none') {
+      issue(['vip', 'driver'], `${vip.driver} needs pair.enabled; allowed: none for a single node`);
+    }
+    if (vip.driver === 'keepalived') {
+      if (vip.sourceIp === '')
+        issue(['vip', 'sourceIp'], "is required for keepalived; allowed: this server's address");
+      if (vip.peerIp === '')
+        issue(['vip', 'peerIp'], "is required for keepalived; allowed: the peer server's address");
+    }
+    if (vip.driver !== 'none' && v.cam.ipAddress === '0.0.0.0')
+      issue(
+        ['cam', 'ipAddress'],
+        'is 0.0.0.0, but it is the logical IP the VIP driver moves; allowed: that address',
+      );
     const need = (on: boolean, field: 'remoteFtpNodeId' | 'tcpIpAddress', what: string) => {
       if (on && v.cam[field] === '0.0.0.0')
         ctx.addIssue({

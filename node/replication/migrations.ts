@@ -103,6 +103,14 @@ export const MIGRATIONS: Migration[] = [
       `ALTER TABLE ledger_block ADD KEY IF NOT EXISTS ledger_block_record (stream, ipdr_record_seq)`,
     ],
   },
+  {
+    id: 4,
+    name: 'role lease epoch',
+    statements: [
+      // Incremented at every change of owner: beats and status show which tenure a node is in.
+      `ALTER TABLE lease ADD COLUMN IF NOT EXISTS epoch BIGINT UNSIGNED NOT NULL DEFAULT 0`,
+    ],
+  },
 ];
 
 export async function migrate(db: Database, log: Logger): Promise<number[]> {

@@ -80,9 +80,16 @@ export class IpdrPlanner {
     private readonly log: Logger,
   ) {}
 
-  /** One round for every series, if this node holds the planner lease. */
-  async round(nowMs = Date.now(), batch = 500): Promise<{ leased: boolean; placed: number }> {
-    if (!(await holdLease(this.db, LEASE, this.nodeId, LEASE_TTL_MS, nowMs)))
+  /**
+   * One round for every series, if this node holds the planner lease — or `roleHeld`: in a pair the
+   * role lease already makes this node the only planner.
+   */
+  async round(
+    nowMs = Date.now(),
+    batch = 500,
+    roleHeld = false,
+  ): Promise<{ leased: boolean; placed: number }> {
+    if (!roleHeld && !(await holdLease(this.db, LEASE, this.nodeId, LEASE_TTL_MS, nowMs)))
       return { leased: false, placed: 0 };
     let placed = 0;
     for (const series of SERIES) {

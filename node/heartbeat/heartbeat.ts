@@ -1,0 +1,150 @@
+/**
+ * Heartbeats between the two nodes (proto/peer.proto): a gRPC server answering Beat with this node's
+ * beat, and a client beating the peer every interval. The peer counts as alive until `misses`
+ * consecutive beats fail.
+ */
+import * as grpc from '@grpc/grpc-js';
+import * as protoLoader from '@grpc/proto-loader';
+import type { Logger } from 'pino';
+import { LOADER_OPTIONS, protoPath } from '../../proto/dtp.js';
+
+export interface Beat {
+  node_id: string;
+  role: string;
+  acking: boolean;
+  epoch: number;
+  lease_owner: string;
+  db_writable: boolean;
+  reason: string;
+  blocks_stored: number;
+  rendered_primary: number;
+  rendered_recovery: number;
+  admin_listen: string;
+  sent_at_ms: number;
+  version: string;
+}
+
+export interface PeerView {
+  id: string;
+  address: string;
+  alive: boolean;
+  lastBeat: Beat | null;
+  lastBeatAtMs: number | null;
+  consecutiveMisses: number;
+  lastError: string | null;
+}
+
+type PeerClient = grpc.Client & {
+  Beat: (b: Beat, opts: grpc.CallOptions, cb: (err: grpc.ServiceError | null, r?: Beat) => void) => void;
+};
+
+function peerService(): { service: grpc.ServiceDefinition; Client: grpc.ServiceClientConstructor } {
+  const def = protoLoader.loadSync(protoPath('peer.proto'), LOADER_OPTIONS);
+  const pkg = grpc.loadPackageDefinition(def) as unknown as {
+    tandem: { peer: { v1: { Peer: grpc.ServiceClientConstructor } } };
+  };
+  const Client = pkg.tandem.peer.v1.Peer;
+  return { service: Client.service, Client };
+}
+
+export class Heartbeat {
+  readonly peer: PeerView;
+  private server: grpc.Server | undefined;
+  private client: PeerClient | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private inFlight = false;
+
+  constructor(
+    private readonly o: {
+      listen: string;
+      peerId: string;
+      peerAddress: string;
+      intervalMs: number;
+      misses: number;
+      ownBeat: () => Beat;
+      log: Logger;
+    },
+  ) {
+    this.peer = {
+      id: o.peerId,
+      address: o.peerAddress,
+      alive: false,
+      lastBeat: null,
+      lastBeatAtMs: null,
+      consecutiveMisses: 0,
+      lastError: null,
+    };
+  }
+
+  async start(): Promise<void> {
+    const { service, Client } = peerService();
+    this.server = new grpc.Server();
+    this.server.addService(service, {
+      Beat: (call: grpc.ServerUnaryCall<Beat, Beat>, cb: grpc.sendUnaryData<Beat>) => {
+        if (call.request.node_id === this.o.peerId) this.received(call.request);
+        cb(null, this.o.ownBeat());
+      },
+    });
+    await new Promise<void>((resolve, reject) =>
+      this.server!.bindAsync(this.o.listen, grpc.ServerCredentials.createInsecure(), (err) =>
+        err
+          ? reject(new Error(`cannot listen on ${this.o.listen} (pair.heartbeatListen): ${err.message}`))
+          : resolve(),
+      ),
+    );
+    this.client = new Client(this.o.peerAddress, grpc.credentials.createInsecure(), {
+      'grpc.initial_reconnect_backoff_ms': 100,
+      'grpc.max_reconnect_backoff_ms': 1000,
+    }) as unknown as PeerClient;
+    this.timer = setInterval(() => this.beat(), this.o.intervalMs);
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    this.client?.close();
+    await new Promise<void>((resolve) =>
+      this.server ? this.server.tryShutdown(() => resolve()) : resolve(),
+    );
+  }
+
+  /** Alive and a standby that could take the role now. */
+  healthyStandby(): boolean {
+    const b = this.peer.lastBeat;
+    return this.peer.alive && b !== null && b.role === 'standby' && b.db_writable;
+  }
+
+  private beat(): void {
+    if (this.inFlight) return this.missed('no answer within the interval');
+    this.inFlight = true;
+    const deadline = new Date(Date.now() + Math.max(this.o.intervalMs, 100));
+    this.client!.Beat(this.o.ownBeat(), { deadline }, (err, reply) => {
+      this.inFlight = false;
+      if (err || !reply) return this.missed(err?.details || err?.message || 'empty reply');
+      this.received(reply);
+    });
+  }
+
+  private received(b: Beat): void {
+    const wasAlive = this.peer.alive;
+    Object.assign(this.peer, {
+      alive: true,
+      lastBeat: b,
+      lastBeatAtMs: Date.now(),
+      consecutiveMisses: 0,
+      lastError: null,
+    });
+    if (!wasAlive) this.o.log.info({ peer: b.node_id, role: b.role }, 'peer heartbeat up');
+  }
+
+  private missed(reason: string): void {
+    this.peer.consecutiveMisses++;
+    this.peer.lastError = reason;
+    if (this.peer.alive && this.peer.consecutiveMisses >= this.o.misses) {
+      this.peer.alive = false;
+      this.o.log.warn(
+        { peer: this.o.peerId, misses: this.peer.consecutiveMisses, reason },
+        'peer heartbeat lost',
+      );
+    }
+  }
+}

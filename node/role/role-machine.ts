@@ -1,0 +1,215 @@
+/**
+ * The role of one node of the pair, as pure functions (table-tested in test/unit/role-machine.test.ts).
+ *
+ * Who is active is decided by one lease row in the replicated database (quorum-backed), never by
+ * heartbeats alone. Every tick the runtime (role-manager.ts):
+ *   1. asks `leaseOp` what to do with the lease (acquire, renew, hand over, release, nothing),
+ *   2. performs it and reads the row back,
+ *   3. asks `transition` for the new state.
+ * `acking` is checked on every block: an active node acks only while its last successful renewal is
+ * younger than `demoteAfterMs`, which is shorter than the lease TTL — so it has stopped acking before
+ * the lease can expire and the other node can take it.
+ */
+
+export type Role = 'joining' | 'standby' | 'active' | 'handing-over' | 'maintenance' | 'fenced';
+
+export interface RoleSettings {
+  nodeId: string;
+  leaseTtlMs: number;
+  /** < leaseTtlMs minus the allowed clock skew between the two servers. */
+  demoteAfterMs: number;
+  /** After this node gave the role away, it does not take it back for this long. */
+  holdOffMs: number;
+}
+
+export interface RoleState {
+  role: Role;
+  sinceMs: number;
+  /** Start time of the last successful renewal while active (the conservative end of it). */
+  renewedAtMs: number | null;
+  holdOffUntilMs: number;
+  /** Set while handing over (switchover, maintenance on, restore). */
+  handOverTo: string | null;
+  maintenance: boolean;
+  /** Why the node is not active, for status. */
+  reason: string;
+}
+
+export interface Lease {
+  owner: string;
+  expiresAtMs: number;
+  epoch: number;
+}
+
+export interface Observation {
+  nowMs: number;
+  /** Database member writable and the journal replayed: the node could ack. */
+  ready: boolean;
+  notReadyReason: string;
+  /** The lease row after this tick's operation, or undefined when it could not be read/written. */
+  lease: Lease | null | undefined;
+}
+
+export type LeaseOp =
+  | { kind: 'none' }
+  | { kind: 'acquire' }
+  | { kind: 'renew' }
+  | { kind: 'hand-over'; to: string }
+  | { kind: 'release' };
+
+export type Command =
+  | { kind: 'switchover'; to: string }
+  | { kind: 'failover' }
+  | { kind: 'maintenance'; on: boolean };
+
+export const initialState = (nowMs: number): RoleState => ({
+  role: 'joining',
+  sinceMs: nowMs,
+  renewedAtMs: null,
+  holdOffUntilMs: 0,
+  handOverTo: null,
+  maintenance: false,
+  reason: 'starting',
+});
+
+const expired = (lease: Lease | null, nowMs: number) => lease === null || lease.expiresAtMs <= nowMs;
+
+/** What to do with the lease this tick, given the state and the row as last read. */
+export function leaseOp(
+  s: RoleState,
+  lease: Lease | null,
+  o: { nowMs: number; ready: boolean; drained: boolean },
+  cfg: RoleSettings,
+): LeaseOp {
+  const nowMs = o.nowMs;
+  if (!o.ready) return { kind: 'none' };
+  switch (s.role) {
+    case 'active':
+      return { kind: 'renew' };
+    case 'handing-over':
+      // A planned hand-over waits until every block in flight is acked; a forced one does not.
+      if (!s.handOverTo) return { kind: 'release' };
+      return o.drained ? { kind: 'hand-over', to: s.handOverTo } : { kind: 'renew' };
+    case 'standby':
+      if (s.maintenance || nowMs < s.holdOffUntilMs) return { kind: 'none' };
+      // Handed to us by a switchover, or free: take it. Never while the other node holds it.
+      if (lease?.owner === cfg.nodeId || expired(lease, nowMs)) return { kind: 'acquire' };
+      return { kind: 'none' };
+    default:
+      return { kind: 'none' };
+  }
+}
+
+function enter(
+  s: RoleState,
+  role: Role,
+  nowMs: number,
+  reason: string,
+  extra: Partial<RoleState> = {},
+): RoleState {
+  return { ...s, ...extra, role, sinceMs: s.role === role ? s.sinceMs : nowMs, reason };
+}
+
+/** The state after this tick's lease operation; `opStartedAtMs` is when the operation was issued. */
+export function transition(
+  s: RoleState,
+  o: Observation,
+  op: LeaseOp,
+  opStartedAtMs: number,
+  cfg: RoleSettings,
+): RoleState {
+  const now = o.nowMs;
+  const mine = o.lease?.owner === cfg.nodeId && !expired(o.lease ?? null, now);
+  if (!o.ready) {
+    if (s.role === 'joining' || s.role === 'maintenance') return { ...s, reason: o.notReadyReason };
+    return enter(s, 'fenced', now, `fenced: ${o.notReadyReason}`, { renewedAtMs: null, handOverTo: null });
+  }
+  switch (s.role) {
+    case 'joining':
+    case 'fenced':
+      return s.maintenance
+        ? enter(s, 'maintenance', now, 'maintenance mode')
+        : enter(s, 'standby', now, 'standby: waiting for the lease');
+    case 'maintenance':
+      return s.maintenance ? s : enter(s, 'standby', now, 'standby: maintenance ended');
+    case 'standby':
+      if (op.kind === 'acquire' && mine)
+        return enter(s, 'active', now, 'active', { renewedAtMs: opStartedAtMs, handOverTo: null });
+      return o.lease && !expired(o.lease, now)
+        ? { ...s, reason: `standby: ${o.lease.owner} holds the lease` }
+        : { ...s, reason: 'standby: waiting for the lease' };
+    case 'active':
+      if (o.lease === undefined) {
+        // The renewal failed (database trouble): keep the role only until the demote deadline.
+        if (s.renewedAtMs !== null && now - s.renewedAtMs < cfg.demoteAfterMs) return s;
+        return enter(s, 'fenced', now, 'fenced: the lease could not be renewed in time', {
+          renewedAtMs: null,
+        });
+      }
+      if (mine) return { ...s, renewedAtMs: opStartedAtMs };
+      return enter(s, 'standby', now, `standby: ${o.lease?.owner ?? 'nobody'} holds the lease`, {
+        renewedAtMs: null,
+      });
+    case 'handing-over': {
+      const target = s.handOverTo;
+      const gone = o.lease !== undefined && !mine;
+      if (!gone) return s;
+      const extra = { renewedAtMs: null, handOverTo: null, holdOffUntilMs: now + cfg.holdOffMs };
+      return s.maintenance
+        ? enter(s, 'maintenance', now, 'maintenance mode', extra)
+        : enter(s, 'standby', now, `standby: handed the role to ${target ?? 'the peer'}`, extra);
+    }
+  }
+}
+
+/** May this node acknowledge blocks now? (checked per block, not only per tick) */
+export function acking(s: RoleState, nowMs: number, cfg: RoleSettings): boolean {
+  return s.role === 'active' && s.renewedAtMs !== null && nowMs - s.renewedAtMs < cfg.demoteAfterMs;
+}
+
+/** Does this node hold the logical IP? Active, or finishing in-flight acks before a hand-over. */
+export const holdsAddress = (s: RoleState, nowMs: number, cfg: RoleSettings): boolean =>
+  acking(s, nowMs, cfg);
+
+/** An operator command: the new state, or why it is refused. */
+export function command(
+  s: RoleState,
+  c: Command,
+  nowMs: number,
+  cfg: RoleSettings,
+  peer: { id: string; healthyStandby: boolean } | null,
+): { state: RoleState } | { refused: string } {
+  switch (c.kind) {
+    case 'switchover': {
+      if (s.role !== 'active')
+        return { refused: `switchover refused: ${cfg.nodeId} is ${s.role}, not active` };
+      if (c.to === cfg.nodeId) return { refused: `switchover refused: ${cfg.nodeId} is already active` };
+      if (!peer || peer.id !== c.to)
+        return { refused: `switchover refused: ${c.to} is not the peer of ${cfg.nodeId}` };
+      if (!peer.healthyStandby)
+        return { refused: `switchover refused: ${c.to} is not a healthy standby (see tandem status)` };
+      return { state: enter(s, 'handing-over', nowMs, `handing the role to ${c.to}`, { handOverTo: c.to }) };
+    }
+    case 'failover':
+      // Forced (Failover.pl stop acctmgr): give the lease up at once and stay away for holdOffMs.
+      if (s.role !== 'active' && s.role !== 'handing-over')
+        return { refused: `failover refused: ${cfg.nodeId} is ${s.role}; run it on the active node` };
+      return { state: enter(s, 'handing-over', nowMs, 'forced failover', { handOverTo: null }) };
+    case 'maintenance':
+      if (!c.on) {
+        if (!s.maintenance) return { refused: `${cfg.nodeId} is not in maintenance mode` };
+        return { state: { ...s, maintenance: false } };
+      }
+      if (s.maintenance) return { refused: `${cfg.nodeId} is already in maintenance mode` };
+      if (s.role === 'active') {
+        const to = peer?.healthyStandby ? peer.id : null;
+        return {
+          state: enter(s, 'handing-over', nowMs, 'entering maintenance', {
+            maintenance: true,
+            handOverTo: to,
+          }),
+        };
+      }
+      return { state: enter(s, 'maintenance', nowMs, 'maintenance mode', { maintenance: true }) };
+  }
+}

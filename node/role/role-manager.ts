@@ -1,0 +1,165 @@
+/**
+ * Runs the role state machine (role-machine.ts) on a timer: one lease operation per tick, then the
+ * transition; tells the node when it starts or stops being the acking node, and takes operator
+ * commands. Ack gating is `acking()`, evaluated per block against the last successful renewal.
+ */
+import type { Logger } from 'pino';
+import type { Database } from '../replication/database.js';
+import { LeaseStore } from './lease-store.js';
+import {
+  acking,
+  type Command,
+  command,
+  initialState,
+  type Lease,
+  leaseOp,
+  type RoleSettings,
+  type RoleState,
+  transition,
+} from './role-machine.js';
+
+export interface RoleHooks {
+  /** Database writable and journal replayed (the node could ack), or why not. */
+  readiness(): { ready: boolean; reason: string };
+  /** Every block handed to ingest has been acked (before a planned hand-over). */
+  drained(): boolean;
+  /** The peer as the heartbeat sees it, for commands that need a healthy standby. */
+  peer(): { id: string; healthyStandby: boolean } | null;
+  /** Called after each change of `acking()`; awaited before the next tick. */
+  onAckingChange(acking: boolean, state: RoleState): Promise<void>;
+}
+
+export class RoleManager {
+  state: RoleState;
+  lease: Lease | null = null;
+  private readonly store: LeaseStore;
+  private timer: NodeJS.Timeout | undefined;
+  private ticking = false;
+  private wasAcking = false;
+  private stopped = false;
+  /** When the role last changed to active, and what the lease epoch is (for status and beats). */
+  readonly history: { role: string; atMs: number; reason: string }[] = [];
+
+  constructor(
+    db: Database,
+    leaseName: string,
+    readonly cfg: RoleSettings,
+    private readonly tickMs: number,
+    private readonly hooks: RoleHooks,
+    private readonly log: Logger,
+  ) {
+    this.state = initialState(Date.now());
+    this.store = new LeaseStore(db, leaseName, cfg.nodeId, cfg.leaseTtlMs);
+  }
+
+  start(): void {
+    this.timer = setInterval(() => {
+      void this.tick();
+      // Also between ticks: the demote deadline passes even while a lease call hangs.
+      void this.notify();
+    }, this.tickMs);
+    void this.tick();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.timer);
+    while (this.ticking) await new Promise((r) => setTimeout(r, 10));
+    if (this.state.role === 'active' || this.state.role === 'handing-over') {
+      // Give the lease up so the peer need not wait for it to expire.
+      await this.store.apply({ kind: 'release' }, Date.now()).catch(() => undefined);
+    }
+    this.state = { ...this.state, role: 'joining', renewedAtMs: null, reason: 'stopped' };
+    await this.notify();
+  }
+
+  acking(nowMs = Date.now()): boolean {
+    return !this.stopped && acking(this.state, nowMs, this.cfg);
+  }
+
+  /** An operator command; throws with the reason when refused. */
+  async command(c: Command): Promise<RoleState> {
+    const result = command(this.state, c, Date.now(), this.cfg, this.hooks.peer());
+    if ('refused' in result) throw new Error(result.refused);
+    this.setState(result.state);
+    await this.notify();
+    void this.tick();
+    return this.state;
+  }
+
+  async tick(): Promise<void> {
+    if (this.ticking || this.stopped) return;
+    this.ticking = true;
+    try {
+      const { ready, reason } = this.hooks.readiness();
+      const startedAt = Date.now();
+      const op = leaseOp(
+        this.state,
+        this.lease,
+        { nowMs: startedAt, ready, drained: this.hooks.drained() },
+        this.cfg,
+      );
+      let lease: Lease | null | undefined;
+      try {
+        // A hung database must not hold the tick past the demote deadline.
+        lease = await withTimeout(
+          this.store.apply(op, startedAt),
+          this.cfg.demoteAfterMs / 2,
+          `lease ${op.kind}`,
+        );
+        this.lease = lease;
+      } catch (err) {
+        lease = undefined;
+        if (op.kind !== 'none')
+          this.log.warn({ op: op.kind, err: (err as Error).message }, 'lease operation failed');
+      }
+      if (this.stopped) return;
+      const next = transition(
+        this.state,
+        { nowMs: Date.now(), ready, notReadyReason: reason, lease },
+        op,
+        startedAt,
+        this.cfg,
+      );
+      this.setState(next);
+      await this.notify();
+    } finally {
+      this.ticking = false;
+    }
+  }
+
+  private setState(next: RoleState): void {
+    if (next.role !== this.state.role) {
+      this.log.info(
+        { from: this.state.role, to: next.role, reason: next.reason, epoch: this.lease?.epoch },
+        'role change',
+      );
+      this.history.push({ role: next.role, atMs: Date.now(), reason: next.reason });
+      if (this.history.length > 50) this.history.shift();
+    }
+    this.state = next;
+  }
+
+  private notifying: Promise<void> | undefined;
+
+  private async notify(): Promise<void> {
+    while (this.notifying) await this.notifying;
+    const now = this.acking();
+    if (now === this.wasAcking) return;
+    this.wasAcking = now;
+    this.notifying = this.hooks.onAckingChange(now, this.state).finally(() => {
+      this.notifying = undefined;
+    });
+    await this.notifying;
+  }
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    p.finally(() => clearTimeout(timer)),
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`${what} took longer than ${ms} ms`)), ms);
+    }),
+  ]);
+}

@@ -1,0 +1,228 @@
+/**
+ * The hot-standby pair on one host: two `tandem node` processes (one per Galera member), `local`
+ * VIP (a loopback alias only the active node listens on), a LAM sending to the logical IP.
+ * kill -9 of the active, switchover, restore, maintenance and forced failover, each under load.
+ */
+
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DtpSender } from '../../lam/dtp-client.js';
+import { syntheticBlockRus } from '../../lam/synthetic.js';
+import { silentLogger } from '../../node/common/logger.js';
+import { sleep, waitFor } from '../../node/common/process.js';
+import { CLI } from '../../ops/local-cam.js';
+import { accountingDir, createLocalPair, type LocalPair } from '../../ops/local-pair.js';
+import { freshDatabase, sqlOn, testCluster, waitForHealthyCluster } from '../harness/galera.js';
+import { closedIpdrFiles, sha256File } from '../harness/ipdr-files.js';
+import { uniqueLamId } from '../harness/nodes.js';
+
+interface Ack {
+  seq: number;
+  at: number;
+}
+
+/** A LAM stream to the logical IP sending `blocks` blocks of 5 RUs, recording when each is acked. */
+function lamUnderLoad(target: string, blocks: number, pauseMs: number) {
+  const lamId = uniqueLamId('pair');
+  const acks: Ack[] = [];
+  const sender = new DtpSender({
+    target,
+    lamId,
+    stream: 'primary',
+    log: silentLogger(),
+    minBackoffMs: 20,
+    maxBackoffMs: 200,
+    onAck: (seq) => acks.push({ seq, at: Date.now() }),
+  });
+  sender.start();
+  const done = (async () => {
+    for (let seq = 1; seq <= blocks; seq++) {
+      sender.send({ blockSeq: seq, createdAtMs: 0, rus: syntheticBlockRus(lamId, seq, 5) });
+      await sleep(pauseMs);
+    }
+    await sender.drained();
+    sender.stop();
+  })();
+  return { lamId, acks, done, blocks };
+}
+
+/** The longest time without an ack, between the first and the last. */
+function longestGap(acks: Ack[], after = 0): number {
+  const times = acks
+    .map((a) => a.at)
+    .filter((t) => t >= after)
+    .sort((x, y) => x - y);
+  let gap = 0;
+  for (let i = 1; i < times.length; i++) gap = Math.max(gap, times[i]! - times[i - 1]!);
+  return gap;
+}
+
+describe('hot-standby pair (local VIP)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tandem-pair-'));
+  let pair: LocalPair;
+  let database: string;
+
+  beforeAll(async () => {
+    await waitForHealthyCluster();
+    database = await freshDatabase('pair');
+    const c = testCluster();
+    pair = await createLocalPair({
+      dir,
+      databases: { a: { ...c.connectionFor('a'), database }, b: { ...c.connectionFor('b'), database } },
+      logicalIp: `127.0.${10 + (process.pid % 200)}.${10 + Math.floor(Math.random() * 200)}`,
+      extra: { cam: { fileRotationTime: 500, fileRotationSize: 50_000 }, ipdr: { intervalMs: 100 } },
+      pair: { holdOffMs: 3000 },
+    });
+    pair.a.start();
+    await pair.a.waitRole('active');
+    pair.b.start();
+    await pair.b.waitRole('standby');
+  });
+  afterAll(async () => {
+    for (const n of pair?.nodes ?? []) await n.stop();
+  });
+
+  async function ledger(lamId: string) {
+    const conn = await sqlOn('b');
+    try {
+      await conn.query(`USE ${database}`);
+      return (await conn.query(
+        'SELECT block_seq, received_by, UNIX_TIMESTAMP(received_at) * 1000 AS at FROM ledger_block WHERE lam_id = ? ORDER BY received_at, ingest_id',
+        [lamId],
+      )) as { block_seq: number; received_by: string; at: number }[];
+    } finally {
+      await conn.end();
+    }
+  }
+
+  /** RUs of `lamId` in the closed IPDR files of a node (after files close), each id counted. */
+  async function ipdrIds(nodeId: string, lamId: string, expected: number): Promise<string[]> {
+    const acct = accountingDir(dir, nodeId);
+    const ids = () =>
+      closedIpdrFiles(acct).flatMap((f) =>
+        [
+          ...readFileSync(join(acct, f), 'utf8').matchAll(
+            new RegExp(`<uID>(${lamId}-\\d+@[^<]*)</uID>`, 'g'),
+          ),
+        ].map((m) => m[1]!),
+      );
+    await waitFor(
+      `${expected} RUs in ${nodeId}'s closed files`,
+      async () => (ids().length >= expected ? true : undefined),
+      {
+        timeoutMs: 30_000,
+        intervalMs: 300,
+      },
+    );
+    return ids();
+  }
+
+  it('kill -9 of the active under load: the standby takes over, 0 acked RUs lost, 0 duplicates, no fail-back', async () => {
+    const lam = lamUnderLoad(pair.primaryTarget, 300, 15);
+    await waitFor('100 acks', async () => (lam.acks.length >= 100 ? true : undefined), { timeoutMs: 20_000 });
+    const killedAt = Date.now();
+    await pair.a.kill9();
+    await pair.b.waitRole('active', 15_000);
+    await lam.done;
+    const firstAckAfter = Math.min(...lam.acks.filter((a) => a.at > killedAt).map((a) => a.at)) - killedAt;
+    process.stderr.write(
+      `[pair] kill -9 of the active → first ack on the new active after ${firstAckAfter} ms\n`,
+    );
+
+    const rows = await ledger(lam.lamId);
+    expect(rows.length).toBe(300);
+    expect(new Set(rows.map((r) => r.block_seq)).size).toBe(300);
+    // The ack history: one node, then the other — never interleaved.
+    const switches = rows.filter((r, i) => i > 0 && r.received_by !== rows[i - 1]!.received_by).length;
+    expect(switches).toBe(1);
+    expect(rows[0]!.received_by).toBe('cam-a');
+    expect(rows.at(-1)!.received_by).toBe('cam-b');
+
+    const ids = await ipdrIds('cam-b', lam.lamId, 1500);
+    expect(ids.length).toBe(1500);
+    expect(new Set(ids).size).toBe(1500);
+
+    // The old active comes back as standby and stays there (fail-back is never automatic).
+    pair.a.start();
+    await pair.a.waitRole('standby', 30_000);
+    await sleep(2000);
+    expect(await pair.a.role()).toBe('standby');
+    expect(await pair.b.role()).toBe('active');
+    // Both servers end with byte-identical closed files.
+    await ipdrIds('cam-a', lam.lamId, 1500);
+    const files = closedIpdrFiles(accountingDir(dir, 'cam-b'));
+    for (const f of files)
+      expect(sha256File(join(accountingDir(dir, 'cam-a'), f)), f).toBe(
+        sha256File(join(accountingDir(dir, 'cam-b'), f)),
+      );
+  });
+
+  it('switchover under load: zero loss, zero duplicates, outage measured', async () => {
+    const lam = lamUnderLoad(pair.primaryTarget, 200, 15);
+    await waitFor('50 acks', async () => (lam.acks.length >= 50 ? true : undefined), { timeoutMs: 20_000 });
+    const at = Date.now();
+    const r = await pair.b.command('switchover', { to: 'cam-a' });
+    expect(r.status, JSON.stringify(r.body)).toBe(200);
+    await pair.a.waitRole('active', 15_000);
+    await lam.done;
+    const outage = longestGap(lam.acks, at - 1000);
+    process.stderr.write(`[pair] switchover under load: longest time without an ack ${outage} ms\n`);
+    const rows = await ledger(lam.lamId);
+    expect(rows.length).toBe(200);
+    expect(new Set(rows.map((x) => x.block_seq)).size).toBe(200);
+    expect(rows.filter((x, i) => i > 0 && x.received_by !== rows[i - 1]!.received_by).length).toBe(1);
+    expect(await pair.b.role()).toBe('standby');
+  });
+
+  it('maintenance mode, restore to the preferred server (forwarded by the CLI), forced failover', async () => {
+    // cam-a (preferred) is active. Maintenance on the standby: a switchover to it is refused.
+    expect((await pair.b.command('maintenance', { on: true })).status).toBe(200);
+    await pair.b.waitRole('maintenance');
+    await waitFor(
+      'cam-a to see cam-b in maintenance',
+      async () => {
+        const s = (await pair.a.status()) as { peer: { lastBeat: { role: string } | null } };
+        return s.peer.lastBeat?.role === 'maintenance' ? true : undefined;
+      },
+      { timeoutMs: 5000, intervalMs: 50 },
+    );
+    const refused = await pair.a.command('switchover', { to: 'cam-b' });
+    expect(refused.status).toBe(409);
+    expect(String(refused.body.error)).toContain('cam-b is not a healthy standby');
+    expect((await pair.b.command('maintenance', { on: false })).status).toBe(200);
+    await pair.b.waitRole('standby');
+    await sleep(500); // heartbeats carry the new role
+
+    // Forced failover on the active (Failover.pl stop acctmgr): cam-b takes over at once.
+    expect((await pair.a.command('failover')).status).toBe(200);
+    await pair.b.waitRole('active', 10_000);
+    await pair.a.waitRole('standby');
+
+    // restore, sent to the standby (cam-a): the CLI forwards it to the active, which hands back.
+    await sleep(500); // heartbeats carry the new roles
+    const out = execFileSync(process.execPath, [CLI, 'restore', '--admin', `127.0.0.1:${pair.a.adminPort}`], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    expect(out).toContain('tandem restore: accepted');
+    await pair.a.waitRole('active', 10_000);
+    await pair.b.waitRole('standby');
+
+    // Bad requests name the field.
+    const bad = await pair.a.command('maintenance', { on: 'yes' });
+    expect(bad.status).toBe(400);
+    expect(String(bad.body.error)).toBe('on: "yes"; allowed: true or false');
+    const human = execFileSync(
+      process.execPath,
+      [CLI, 'status', '--admin', `127.0.0.1:${pair.a.adminPort}`],
+      {
+        encoding: 'utf8',
+      },
+    );
+    expect(human).toMatch(/role {8}ACTIVE since/);
+    expect(human).toMatch(/peer {8}cam-b at 127\.0\.0\.1:\d+: standby/);
+  });
+});
