@@ -77,7 +77,10 @@ export class LamAgent {
     blocksAckedPrimary: 0,
     blocksAckedRecovery: 0,
     blocksRejectedByCam: 0,
+    /** RUs in blocks the CAM acknowledged (each block counted once, whichever stream). */
+    rusAcked: 0,
   };
+  private readonly ruCountOf = new Map<number, number>();
   private spool!: Spool;
   private seqs!: SeqStore;
   private primary!: DtpSender;
@@ -310,6 +313,7 @@ export class LamAgent {
 
   private sendPrimary(block: LedgerBlock, rus: RecordingUnit[]): void {
     this.ownedByPrimary.add(block.blockSeq);
+    this.ruCountOf.set(block.blockSeq, rus.length);
     this.counters.blocksSentPrimary++;
     this.primary.send({ blockSeq: block.blockSeq, createdAtMs: block.createdAtMs, rus });
   }
@@ -317,12 +321,20 @@ export class LamAgent {
   private onPrimaryAck(seq: number): void {
     this.ownedByPrimary.delete(seq);
     this.counters.blocksAckedPrimary++;
+    this.countAckedRus(seq);
     this.spool.markAcked(seq);
+  }
+
+  private countAckedRus(seq: number): void {
+    if (this.spool.isAcked(seq)) return;
+    this.counters.rusAcked += this.ruCountOf.get(seq) ?? 0;
+    this.ruCountOf.delete(seq);
   }
 
   private onRecoveryAck(seq: number): void {
     this.recoveryInFlight.delete(seq);
     this.counters.blocksAckedRecovery++;
+    this.countAckedRus(seq);
     this.spool.markAcked(seq);
     void this.pumpRecovery();
   }
@@ -370,11 +382,9 @@ export class LamAgent {
         if (this.recoveryInFlight.has(block.blockSeq)) continue;
         this.recoveryInFlight.add(block.blockSeq);
         this.counters.blocksSentRecovery++;
-        this.recovery.send({
-          blockSeq: block.blockSeq,
-          createdAtMs: block.createdAtMs,
-          rus: JSON.parse(block.payload),
-        });
+        const rus = JSON.parse(block.payload) as RecordingUnit[];
+        this.ruCountOf.set(block.blockSeq, rus.length);
+        this.recovery.send({ blockSeq: block.blockSeq, createdAtMs: block.createdAtMs, rus });
       }
     } catch (err) {
       this.opts.log.warn({ err: (err as Error).message }, 'recovery drain paused');

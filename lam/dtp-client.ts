@@ -62,7 +62,7 @@ export class DtpSender {
       'grpc.keepalive_timeout_ms': 2_000,
       'grpc.keepalive_permit_without_calls': 1,
       'grpc.initial_reconnect_backoff_ms': 100,
-      'grpc.max_reconnect_backoff_ms': 1_000,
+      'grpc.max_reconnect_backoff_ms': 500,
       'grpc.max_send_message_length': 64 * 1024 * 1024,
     }) as unknown as typeof this.client;
     this.backoffMs = opts.minBackoffMs ?? 100;
@@ -168,7 +168,8 @@ export class DtpSender {
     this.inFlight.clear();
     if (!this.stats.lastError) this.stats.lastError = why;
     if (this.stopped) return;
-    const max = this.opts.maxBackoffMs ?? 2_000;
+    // Short: after a failover the logical IP answers again within seconds and LAMs must follow.
+    const max = this.opts.maxBackoffMs ?? 500;
     const delay = this.backoffMs / 2 + Math.random() * (this.backoffMs / 2);
     this.backoffMs = Math.min(max, this.backoffMs * 2);
     this.opts.log.debug({ why, delay }, 'DTP stream broken; reconnecting');

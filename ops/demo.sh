@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The demo: installs what is missing, builds, then runs a Galera pair + garbd, a CAM node and
-# four synthetic LAMs on this machine, kills the CAM halfway, and checks that nothing was lost.
+# The demo: installs what is missing, builds, then runs a Galera pair + garbd, the CAM pair (two
+# nodes, a local logical IP) and four synthetic LAMs, kills the active node halfway, and checks
+# that nothing was lost or doubled.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash ops/setup.sh

@@ -27,6 +27,9 @@ export interface CamProcessOptions {
   ports?: { primary: number; recovery: number; admin: number };
   /** More configuration: `cam` fields are merged, other sections added. */
   extra?: Record<string, Record<string, unknown>>;
+  /** Run in this network namespace, with the admin API on `adminHost` (reachable from here). */
+  netns?: string;
+  adminHost?: string;
 }
 
 export class CamProcess extends CliProcess {
@@ -37,7 +40,7 @@ export class CamProcess extends CliProcess {
 
   private constructor(private readonly opts: CamProcessOptions) {
     const configFile = join(opts.dir, `${opts.id}.yaml`);
-    super(opts.id, join(opts.dir, `${opts.id}.log`), () => ['node', '--config', configFile]);
+    super(opts.id, join(opts.dir, `${opts.id}.log`), () => ['node', '--config', configFile], opts.netns);
     this.configFile = configFile;
   }
 
@@ -52,7 +55,7 @@ export class CamProcess extends CliProcess {
       node: {
         id: opts.id,
         dataDir: join(opts.dir, opts.id),
-        adminListen: `127.0.0.1:${p.adminPort}`,
+        adminListen: `${opts.adminHost ?? '127.0.0.1'}:${p.adminPort}`,
         logLevel: opts.logLevel ?? 'info',
       },
       cam: {
@@ -120,17 +123,20 @@ export class CamProcess extends CliProcess {
     name: string,
     body: unknown = {},
   ): Promise<{ status: number; body: Record<string, unknown> }> {
-    const res = await fetch(`http://127.0.0.1:${this.adminPort}/commands/${name}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-      signal: AbortSignal.timeout(10_000),
-    });
+    const res = await fetch(
+      `http://${this.opts.adminHost ?? '127.0.0.1'}:${this.adminPort}/commands/${name}`,
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+        signal: AbortSignal.timeout(10_000),
+      },
+    );
     return { status: res.status, body: (await res.json()) as Record<string, unknown> };
   }
 
   async status(): Promise<Record<string, unknown>> {
-    const res = await fetch(`http://127.0.0.1:${this.adminPort}/status`, {
+    const res = await fetch(`http://${this.opts.adminHost ?? '127.0.0.1'}:${this.adminPort}/status`, {
       signal: AbortSignal.timeout(2000),
     });
     return (await res.json()) as Record<string, unknown>;

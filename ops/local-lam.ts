@@ -14,9 +14,10 @@ export class LamProcess extends CliProcess {
   private constructor(
     private readonly id: string,
     dir: string,
+    netns?: string,
   ) {
     const configFile = join(dir, `${id}.yaml`);
-    super(id, join(dir, `${id}.log`), () => ['lam', 'run', '--config', configFile]);
+    super(id, join(dir, `${id}.log`), () => ['lam', 'run', '--config', configFile], netns);
     this.configFile = configFile;
   }
 
@@ -25,10 +26,13 @@ export class LamProcess extends CliProcess {
     dir: string;
     cam: { primaryPort: number; recoveryPort: number };
     lam?: Record<string, unknown>;
+    /** Run in this network namespace, with the API on `apiHost` (reachable from here). */
+    netns?: string;
+    apiHost?: string;
   }): Promise<LamProcess> {
-    const p = new LamProcess(opts.componentName, opts.dir);
+    const p = new LamProcess(opts.componentName, opts.dir, opts.netns);
     mkdirSync(opts.dir, { recursive: true });
-    p.api = `127.0.0.1:${await freePort()}`;
+    p.api = `${opts.apiHost ?? '127.0.0.1'}:${await freePort()}`;
     const config = {
       lam: {
         componentName: opts.componentName,

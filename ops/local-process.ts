@@ -26,12 +26,18 @@ export class CliProcess {
     protected readonly name: string,
     private readonly logFile: string,
     private readonly cliArgs: () => string[],
+    /** Run inside this network namespace (`ip netns exec`), e.g. a test's server namespace. */
+    private readonly netns?: string,
   ) {}
 
   start(): void {
-    this.daemon = spawnDaemon(this.name, process.execPath, [CLI, ...this.cliArgs()], {
-      logFile: this.logFile,
-    });
+    const argv = [CLI, ...this.cliArgs()];
+    // `ip netns exec` execs the command in place: the pid is the node's own.
+    this.daemon = this.netns
+      ? spawnDaemon(this.name, 'ip', ['netns', 'exec', this.netns, process.execPath, ...argv], {
+          logFile: this.logFile,
+        })
+      : spawnDaemon(this.name, process.execPath, argv, { logFile: this.logFile });
   }
 
   async kill9(): Promise<void> {

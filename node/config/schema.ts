@@ -196,10 +196,10 @@ export const pairSchema = z.strictObject({
   heartbeatIntervalMs: int({ min: 20, max: 10_000, default: 200, unit: 'ms' }),
   heartbeatMisses: int({ min: 1, max: 100, default: 5, unit: 'beats' }),
   /** The role lease in the replicated database. */
-  leaseTtlMs: int({ min: 300, max: 600_000, default: 3000, unit: 'ms' }),
+  leaseTtlMs: int({ min: 300, max: 600_000, default: 1500, unit: 'ms' }),
   /** An active node that could not renew for this long stops acking (must be < leaseTtlMs). */
-  demoteAfterMs: int({ min: 100, max: 600_000, default: 2000, unit: 'ms' }),
-  tickMs: int({ min: 20, max: 10_000, default: 200, unit: 'ms' }),
+  demoteAfterMs: int({ min: 100, max: 600_000, default: 1000, unit: 'ms' }),
+  tickMs: int({ min: 20, max: 10_000, default: 100, unit: 'ms' }),
   /** After giving the role away (switchover, failover), the node does not take it back for this long. */
   holdOffMs: int({ min: 0, max: 3_600_000, default: 10_000, unit: 'ms' }),
   /** The server `tandem restore` moves the role back to. */

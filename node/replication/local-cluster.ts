@@ -2,12 +2,14 @@
  * A real MariaDB Galera pair plus a garbd arbitrator on one host (loopback), for tests, the demo
  * and benchmarks. Production nodes render the same member configuration (galera-config.ts).
  */
+
 import { execFile, execFileSync } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import mariadb from 'mariadb';
 import { type Daemon, isAlive, sleep, spawnDaemon, stopWithDeadline, waitFor } from '../common/process.js';
+import { chooseBootstrap, parseGrastate, type RecordedMemberState } from './bootstrap.js';
 import {
   type GaleraClusterLayout,
   type GaleraMemberLayout,
@@ -35,18 +37,24 @@ export interface LocalClusterOptions {
   basePort: number;
   clusterName?: string;
   fastEviction?: boolean;
+  /** Addresses of member a, member b and garbd (default: all 127.0.0.1). */
+  hosts?: { a: string; b: string; garbd: string };
+  /** Network namespaces to run them in (a test's "servers"); default: this one. */
+  netns?: { a: string; b: string; garbd: string };
+  /** Extra client hosts the application user may connect from (MySQL host patterns). */
+  clientHosts?: string[];
 }
 
 export class LocalGaleraCluster {
   readonly layout: GaleraClusterLayout;
 
   constructor(private readonly opts: LocalClusterOptions) {
-    const host = '127.0.0.1';
-    const member = (name: string, i: number): GaleraMemberLayout => {
+    const hosts = opts.hosts ?? { a: '127.0.0.1', b: '127.0.0.1', garbd: '127.0.0.1' };
+    const member = (name: 'a' | 'b', i: number): GaleraMemberLayout => {
       const dir = join(opts.baseDir, name);
       return {
         name,
-        host,
+        host: hosts[name],
         sqlPort: opts.basePort + i,
         groupPort: opts.basePort + 10 + i * 10,
         istPort: opts.basePort + 11 + i * 10,
@@ -60,7 +68,7 @@ export class LocalGaleraCluster {
     this.layout = {
       clusterName: opts.clusterName ?? 'tandem',
       members: [member('a', 0), member('b', 1)],
-      arbitrator: { host, groupPort: opts.basePort + 30 },
+      arbitrator: { host: hosts.garbd, groupPort: opts.basePort + 30 },
       fastEviction: opts.fastEviction ?? true,
       gcacheSize: '64M',
       osUser: 'mysql',
@@ -166,6 +174,61 @@ export class LocalGaleraCluster {
       return;
     }
     const m = this.member(name);
+    const position = await this.recoverPosition(m);
+    this.startMember(m, position ? [`--wsrep_start_position=${position}`] : []);
+  }
+
+  /**
+   * Cold start after every server went down (power loss): recover each member's position, let
+   * `chooseBootstrap` pick the member with the most recent state, bootstrap it (marking it
+   * safe_to_bootstrap, as the operator procedure does), join the other by IST, then garbd.
+   * Refuses while any member is still running.
+   */
+  async coldStart(): Promise<{ bootstrap: string; why: string }> {
+    const states: RecordedMemberState[] = [];
+    const positions = new Map<string, string | undefined>();
+    for (const m of this.layout.members) {
+      const running = this.pidOf(m.name) !== undefined;
+      const grastatePath = join(m.dataDir, 'grastate.dat');
+      const grastate = parseGrastate(existsSync(grastatePath) ? readFileSync(grastatePath, 'utf8') : '');
+      const position = running ? undefined : await this.recoverPosition(m);
+      positions.set(m.name, position);
+      const [uuid, seqno] = position
+        ? [position.slice(0, 36), Number(position.slice(37))]
+        : [grastate.uuid, grastate.seqno];
+      states.push({
+        member: m.name,
+        running,
+        uuid,
+        seqno: Number.isInteger(seqno) && (seqno as number) >= 0 ? seqno : grastate.seqno,
+        safeToBootstrap: grastate.safeToBootstrap,
+      });
+    }
+    const decision = chooseBootstrap(states);
+    if ('refused' in decision) throw new Error(`cold start refused: ${decision.refused}`);
+    const first = this.member(decision.bootstrap);
+    const grastatePath = join(first.dataDir, 'grastate.dat');
+    if (existsSync(grastatePath))
+      writeFileSync(
+        grastatePath,
+        readFileSync(grastatePath, 'utf8').replace(/safe_to_bootstrap:\s*0/, 'safe_to_bootstrap: 1'),
+      );
+    const pos = positions.get(first.name);
+    this.startMember(first, ['--wsrep-new-cluster', ...(pos ? [`--wsrep_start_position=${pos}`] : [])]);
+    await this.waitForState(first.name, (st) => st.clusterStatus === 'Primary' && st.ready, 60_000);
+    for (const m of this.layout.members) {
+      if (m === first) continue;
+      const p = positions.get(m.name);
+      this.startMember(m, p ? [`--wsrep_start_position=${p}`] : []);
+      await this.waitForState(m.name, (st) => st.localState === 'Synced', 90_000);
+    }
+    this.startArbitrator();
+    await this.waitForState(first.name, (st) => st.clusterSize === 3, 30_000);
+    return decision;
+  }
+
+  /** `mariadbd --wsrep_recover`: the member's last committed position (uuid:seqno). */
+  private async recoverPosition(m: GaleraMemberLayout): Promise<string | undefined> {
     const { stdout, stderr } = await run('mariadbd', [
       `--defaults-file=${this.configPath(m)}`,
       '--wsrep_recover',
@@ -175,8 +238,7 @@ export class LocalGaleraCluster {
       stderr: err.stderr ?? '',
     }));
     const recoverLog = readFileSync(join(this.opts.baseDir, m.name, 'recover.log'), 'utf8');
-    const position = parseRecoveredPosition(`${recoverLog}\n${stdout}\n${stderr}`);
-    this.startMember(m, position ? [`--wsrep_start_position=${position}`] : []);
+    return parseRecoveredPosition(`${recoverLog}\n${stdout}\n${stderr}`);
   }
 
   async waitForState(
@@ -239,17 +301,21 @@ export class LocalGaleraCluster {
   }
 
   private startMember(m: GaleraMemberLayout, extra: string[]): void {
-    const d = spawnDaemon(m.name, 'mariadbd', [`--defaults-file=${this.configPath(m)}`, ...extra], {
-      logFile: join(this.opts.baseDir, m.name, 'stdout.log'),
-    });
+    const [cmd, args] = this.inNetns(m.name, 'mariadbd', [`--defaults-file=${this.configPath(m)}`, ...extra]);
+    const d = spawnDaemon(m.name, cmd, args, { logFile: join(this.opts.baseDir, m.name, 'stdout.log') });
     this.recordPid(m.name, d);
   }
 
   private startArbitrator(): void {
-    const d = spawnDaemon('garbd', 'garbd', garbdArgs(this.layout), {
-      logFile: join(this.opts.baseDir, 'garbd.log'),
-    });
+    const [cmd, args] = this.inNetns('garbd', 'garbd', garbdArgs(this.layout));
+    const d = spawnDaemon('garbd', cmd, args, { logFile: join(this.opts.baseDir, 'garbd.log') });
     this.recordPid('garbd', d);
+  }
+
+  /** `ip netns exec <ns> cmd …` when the member has a namespace (it execs: same pid). */
+  private inNetns(name: string, cmd: string, args: string[]): [string, string[]] {
+    const ns = this.opts.netns?.[name as 'a' | 'b' | 'garbd'];
+    return ns ? ['ip', ['netns', 'exec', ns, cmd, ...args]] : [cmd, args];
   }
 
   /** One datadir, booted once as a one-node cluster with the app user, copied to both members. */
@@ -267,6 +333,7 @@ export class LocalGaleraCluster {
     const a = this.layout.members[0]!;
     const seedMember: GaleraMemberLayout = {
       ...a,
+      host: '127.0.0.1', // the seed boots here, whatever namespace the members will run in
       name: 'seed',
       dataDir: seedDir,
       socket: join(seedHome, 'mysqld.sock'),
@@ -285,6 +352,10 @@ export class LocalGaleraCluster {
         `CREATE USER '${LOCAL_DB_USER}'@'localhost' IDENTIFIED BY '${LOCAL_DB_PASSWORD}'`,
         `GRANT ALL PRIVILEGES ON *.* TO '${LOCAL_DB_USER}'@'127.0.0.1'`,
         `GRANT ALL PRIVILEGES ON *.* TO '${LOCAL_DB_USER}'@'localhost'`,
+        ...(this.opts.clientHosts ?? []).flatMap((h) => [
+          `CREATE USER '${LOCAL_DB_USER}'@'${h}' IDENTIFIED BY '${LOCAL_DB_PASSWORD}'`,
+          `GRANT ALL PRIVILEGES ON *.* TO '${LOCAL_DB_USER}'@'${h}'`,
+        ]),
       ].join(';');
       await waitFor(
         'the seed server to accept SQL',

@@ -1,0 +1,242 @@
+/**
+ * The pair on a real (namespaced) network with real keepalived: servers A and B (a Galera member and
+ * a `tandem node` each), a witness W (garbd), a client C (a LAM daemon), on 198.18.0.0/24 with the
+ * logical IP 198.18.0.100 moved by VRRP. kill -9 of everything on the active server, and a partition
+ * of the active from the peer and the witness.
+ */
+import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import mariadb from 'mariadb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { callLamApi } from '../../lam/api-client.js';
+import { syntheticRu } from '../../lam/synthetic.js';
+import { sleep, waitFor } from '../../node/common/process.js';
+import { LocalGaleraCluster } from '../../node/replication/local-cluster.js';
+import { CamProcess } from '../../ops/local-cam.js';
+import { LamProcess } from '../../ops/local-lam.js';
+import { TestNetwork } from '../harness/netns.js';
+
+const VIP = '198.18.0.100';
+const ADDR = { a: '198.18.0.1', b: '198.18.0.2', w: '198.18.0.3', c: '198.18.0.4' } as const;
+const SQL_PORT = 26300;
+
+describe('hot-standby pair in network namespaces with keepalived', () => {
+  const prefix = `tdm${process.pid % 100000}`;
+  const net = new TestNetwork(prefix);
+  const dir = `/tmp/tandem-netns-${process.pid}`;
+  let cluster: LocalGaleraCluster;
+  const cams: Record<'a' | 'b', CamProcess> = {} as never;
+  let lam: LamProcess;
+  const confirmed = new Set<string>();
+  let producing = false;
+  let producer: Promise<void> = Promise.resolve();
+  const lamId = 'App1';
+
+  beforeAll(async () => {
+    net.create();
+    for (const h of ['a', 'b', 'w', 'c'] as const) net.add(h, ADDR[h]);
+    cluster = new LocalGaleraCluster({
+      baseDir: join(dir, 'galera'),
+      basePort: SQL_PORT,
+      hosts: { a: ADDR.a, b: ADDR.b, garbd: ADDR.w },
+      netns: { a: net.ns('a'), b: net.ns('b'), garbd: net.ns('w') },
+      clientHosts: ['198.18.0.%'],
+    });
+    await cluster.start();
+    for (const me of ['a', 'b'] as const) {
+      const peer = me === 'a' ? 'b' : 'a';
+      cams[me] = await CamProcess.create({
+        id: `cam-${me}`,
+        dir: join(dir, 'cam'),
+        database: { ...cluster.connectionFor(me), host: ADDR[me] },
+        netns: net.ns(me),
+        adminHost: ADDR[me],
+        ports: { primary: 17667, recovery: 17668, admin: 7600 },
+        extra: {
+          cam: { ipAddress: VIP, fileRotationTime: 500 },
+          ipdr: { intervalMs: 100 },
+          pair: {
+            enabled: true,
+            peerId: `cam-${peer}`,
+            heartbeatListen: `${ADDR[me]}:7610`,
+            peerHeartbeat: `${ADDR[peer]}:7610`,
+            preferred: 'cam-a',
+            holdOffMs: 2000,
+          },
+          vip: {
+            driver: 'keepalived',
+            interface: 'eth0',
+            prefixLength: 24,
+            sourceIp: ADDR[me],
+            peerIp: ADDR[peer],
+          },
+        },
+      });
+    }
+    cams.a.start();
+    await cams.a.waitRole('active', 60_000);
+    cams.b.start();
+    await cams.b.waitRole('standby', 60_000);
+    await waitFor('the logical IP on A', async () => (net.addresses('a').includes(VIP) ? true : undefined), {
+      timeoutMs: 10_000,
+    });
+    expect(net.addresses('b')).not.toContain(VIP);
+
+    lam = await LamProcess.create({
+      componentName: lamId,
+      dir: join(dir, 'lam'),
+      cam: { primaryPort: 17667, recoveryPort: 17668 },
+      lam: { primaryCamIpAddress: VIP, recoveryCamIpAddress: VIP },
+      netns: net.ns('c'),
+      apiHost: ADDR.c,
+    });
+    lam.start();
+    await lam.waitReady();
+    producing = true;
+    let n = 0;
+    producer = (async () => {
+      while (producing) {
+        const batch = Array.from({ length: 5 }, () => ({
+          ...syntheticRu(lamId, n),
+          uID: `${lamId}-ru-${n++}`,
+        }));
+        try {
+          const res = await callLamApi(lam.api, 'POST', '/rus?durable=true', batch, 5000);
+          if (res.status === 200) for (const ru of batch) confirmed.add(ru.uID);
+        } catch {}
+        await sleep(20);
+      }
+    })();
+  }, 180_000);
+
+  afterAll(async () => {
+    producing = false;
+    await producer;
+    await lam?.stop().catch(() => undefined);
+    for (const c of Object.values(cams)) await c.stop().catch(() => undefined);
+    await cluster?.stopAll().catch(() => undefined);
+    net.destroy();
+  }, 60_000);
+
+  const acked = async () => (await lam.status()).counters;
+  const roleHistory = async (c: CamProcess) =>
+    ((await c.status()) as { role: { history: { role: string; atMs: number }[] } }).role.history;
+
+  it('kill -9 of everything on the active server: B takes the IP, the LAM follows, nothing lost or doubled', async () => {
+    await waitFor(
+      'acks through the logical IP',
+      async () => ((await acked()).blocksAckedPrimary > 20 ? true : undefined),
+      {
+        timeoutMs: 30_000,
+      },
+    );
+    const killedAt = Date.now();
+    net.killAll('a'); // tandem node, keepalived, mariadbd
+    net.cut('a'); // the dead server's NIC goes quiet with it
+    execFileSync('ip', ['-n', net.ns('a'), 'addr', 'flush', 'dev', 'eth0']); // a reboot forgets runtime addresses
+    await cams.b.waitRole('active', 30_000);
+    await waitFor('the logical IP on B', async () => (net.addresses('b').includes(VIP) ? true : undefined), {
+      timeoutMs: 10_000,
+    });
+    const before = (await acked()).blocksAckedPrimary + (await acked()).blocksAckedRecovery;
+    await waitFor(
+      'acks from B',
+      async () => {
+        const c = await acked();
+        return c.blocksAckedPrimary + c.blocksAckedRecovery > before ? true : undefined;
+      },
+      { timeoutMs: 30_000, intervalMs: 50 },
+    );
+    process.stderr.write(
+      `[netns] kill -9 of server A → acks from B after ${Date.now() - killedAt} ms (upper bound)\n`,
+    );
+
+    // Server A comes back: network, database member (IST), node — as standby.
+    execFileSync('ip', ['-n', net.ns('a'), 'addr', 'add', `${ADDR.a}/24`, 'dev', 'eth0']);
+    net.heal('a');
+    await cluster.restart('a');
+    await cluster.waitForState('a', (s) => s.localState === 'Synced', 90_000);
+    await cams.a.kill9().catch(() => undefined); // the killAll took its process; forget the handle
+    cams.a.start();
+    await cams.a.waitRole('standby', 60_000);
+    expect(net.addresses('a')).not.toContain(VIP);
+    expect(await cams.b.role()).toBe('active');
+  });
+
+  it('partition of the active from peer and witness: it stops acking and drops the IP before the other acks', async () => {
+    const cutAt = Date.now();
+    net.cut('b');
+    await cams.a.waitRole('active', 30_000);
+    await waitFor('the logical IP on A', async () => (net.addresses('a').includes(VIP) ? true : undefined), {
+      timeoutMs: 10_000,
+    });
+    // B, cut off, has dropped the address on its own.
+    expect(net.addresses('b')).not.toContain(VIP);
+    net.heal('b');
+    await cams.b.waitRole('standby', 60_000);
+    const aHist = await roleHistory(cams.a);
+    const bHist = await roleHistory(cams.b);
+    const bLeftActive = bHist.find((h) => h.atMs > cutAt && h.role !== 'active')!.atMs;
+    const aBecameActive = aHist.find((h) => h.atMs > cutAt && h.role === 'active')!.atMs;
+    process.stderr.write(
+      `[netns] partition: B stopped acking ${bLeftActive - cutAt} ms after the cut, A acked from ${aBecameActive - cutAt} ms\n`,
+    );
+    expect(bLeftActive).toBeLessThan(aBecameActive);
+    expect(net.addresses('b')).not.toContain(VIP);
+    expect(net.addresses('a')).toContain(VIP);
+  });
+
+  it('every RU the LAM confirmed is in the ledger once and in the IPDR files once', async () => {
+    await sleep(1000);
+    producing = false;
+    await producer;
+    await lam.waitDrained(90_000);
+    const conn = await mariadb.createConnection({
+      ...cluster.connectionFor('a'),
+      host: ADDR.a,
+      bigIntAsNumber: true,
+    });
+    try {
+      await conn.query('SET SESSION wsrep_sync_wait = 1');
+      const rows: { payload: string; received_by: string }[] = await conn.query(
+        'SELECT payload, received_by FROM ledger_block WHERE lam_id = ? ORDER BY received_at, ingest_id',
+        [lamId],
+      );
+      const ids = rows.flatMap((r) => (JSON.parse(r.payload) as { uID: string }[]).map((ru) => ru.uID));
+      expect(new Set(ids).size).toBe(ids.length);
+      for (const id of confirmed) expect(ids).toContain(id);
+      // The ack history in the ledger: A, then B (after the kill), then A (after the partition).
+      const runs = rows.map((r) => r.received_by).filter((by, i, all) => i === 0 || by !== all[i - 1]);
+      expect(runs).toEqual(['cam-a', 'cam-b', 'cam-a']);
+      // IPDR on the active node: each RU once.
+      const acct = join(dir, 'cam', 'cam-a', 'accounting');
+      const inFiles = () =>
+        ['Primary', 'Recovery'].flatMap((s) =>
+          readdirSync(join(acct, s))
+            .filter((f) => f.endsWith('.closed'))
+            .flatMap((f) =>
+              [...readFileSync(join(acct, s, f), 'utf8').matchAll(/<uID>(App1-ru-\d+)<\/uID>/g)].map(
+                (m) => m[1]!,
+              ),
+            ),
+        );
+      await waitFor(
+        'every RU in a closed file',
+        async () => (inFiles().length >= ids.length ? true : undefined),
+        {
+          timeoutMs: 30_000,
+          intervalMs: 300,
+        },
+      );
+      const files = inFiles();
+      expect(files.length).toBe(ids.length);
+      expect(new Set(files).size).toBe(ids.length);
+      process.stderr.write(
+        `[netns] ${confirmed.size} RUs confirmed by the LAM, ${ids.length} in the ledger and in IPDR files\n`,
+      );
+    } finally {
+      await conn.end();
+    }
+  });
+});
