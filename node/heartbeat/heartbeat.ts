@@ -114,13 +114,16 @@ export class Heartbeat {
   }
 
   private beat(): void {
-    if (this.inFlight) return this.missed('no answer within the interval');
+    if (this.inFlight) {
+      this.missed('no answer within the interval');
+      return;
+    }
     this.inFlight = true;
     const deadline = new Date(Date.now() + Math.max(this.o.intervalMs, 100));
     this.client!.Beat(this.o.ownBeat(), { deadline }, (err, reply) => {
       this.inFlight = false;
-      if (err || !reply) return this.missed(err?.details || err?.message || 'empty reply');
-      this.received(reply);
+      if (err || !reply) this.missed(err?.details || err?.message || 'empty reply');
+      else this.received(reply);
     });
   }
 
