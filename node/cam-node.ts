@@ -90,7 +90,7 @@ export class CamNode {
           drained: () => this.committer?.isIdle ?? true,
           peer: () =>
             this.heartbeat ? { id: p.peerId, healthyStandby: this.heartbeat.healthyStandby() } : null,
-          onAckingChange: (acking, state) => this.onAckingChange(acking, state.reason),
+          onAddressChange: (holds, state) => this.onAddressChange(holds, state.reason),
         },
         log.child({ part: 'role' }),
       );
@@ -138,12 +138,11 @@ export class CamNode {
   }
 
   /**
-   * The node became (or stopped being) the acking node: move the logical IP and open or close the
-   * DTP listeners. LAM streams to a node that lost the role are closed at once, so LAMs reconnect
+   * The node took (or must give up) the logical IP: move it and open or close the DTP listeners. LAM streams to a node that lost the role are closed at once, so LAMs reconnect
    * to the logical IP — now on the other node.
    */
-  private async onAckingChange(acking: boolean, reason: string): Promise<void> {
-    if (acking) {
+  private async onAddressChange(holds: boolean, reason: string): Promise<void> {
+    if (holds) {
       await this.vip.up();
       if (this.vip.gatesListeners) await this.dtp?.start();
       this.log.info({ vip: this.vip.status() }, 'active: accepting blocks on the logical IP');

@@ -250,10 +250,12 @@ export const nodeConfigSchema = z
         issue(['pair', 'peerId'], `${pair.peerId} is this node's own id; allowed: the other node's id`);
       if (pair.peerHeartbeat === '')
         issue(['pair', 'peerHeartbeat'], 'is required when pair.enabled; allowed: host:port of the peer');
-      if (pair.demoteAfterMs + pair.tickMs > pair.leaseTtlMs - 200)
+      // The node stops acking at demoteAfterMs and drops the address at leaseTtlMs − 300 ms.
+      const most = pair.leaseTtlMs - 300 - pair.tickMs;
+      if (pair.demoteAfterMs > most)
         issue(
           ['pair', 'demoteAfterMs'],
-          `${pair.demoteAfterMs} leaves no margin: demoteAfterMs + tickMs must stay 200 ms below leaseTtlMs (${pair.leaseTtlMs}); allowed: ≤ ${pair.leaseTtlMs - 200 - pair.tickMs}`,
+          `${pair.demoteAfterMs} leaves no margin: demoteAfterMs + tickMs must stay 300 ms below leaseTtlMs (${pair.leaseTtlMs}); allowed: ≤ ${most}`,
         );
     } else if (vip.driver !== 'none') {
       issue(['vip', 'driver'], `${vip.driver} needs pair.enabled; allowed: none for a single node`);

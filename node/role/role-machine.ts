@@ -167,9 +167,22 @@ export function acking(s: RoleState, nowMs: number, cfg: RoleSettings): boolean 
   return s.role === 'active' && s.renewedAtMs !== null && nowMs - s.renewedAtMs < cfg.demoteAfterMs;
 }
 
-/** Does this node hold the logical IP? Active, or finishing in-flight acks before a hand-over. */
-export const holdsAddress = (s: RoleState, nowMs: number, cfg: RoleSettings): boolean =>
-  acking(s, nowMs, cfg);
+/** How long before the lease could pass to the other node the logical IP must be gone. */
+export const ADDRESS_MARGIN_MS = 300;
+
+/**
+ * Does this node hold the logical IP (and its DTP listeners)? While active and the last renewal is
+ * younger than the lease TTL minus a margin: a short database stall makes the node refuse blocks
+ * (after demoteAfterMs) without dropping the address and every LAM connection; a longer one drops
+ * the address before the lease can expire and pass to the other node.
+ */
+export function holdsAddress(s: RoleState, nowMs: number, cfg: RoleSettings): boolean {
+  return (
+    s.role === 'active' &&
+    s.renewedAtMs !== null &&
+    nowMs - s.renewedAtMs < cfg.leaseTtlMs - ADDRESS_MARGIN_MS
+  );
+}
 
 /** An operator command: the new state, or why it is refused. */
 export function command(

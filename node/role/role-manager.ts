@@ -10,6 +10,7 @@ import {
   acking,
   type Command,
   command,
+  holdsAddress,
   initialState,
   type Lease,
   leaseOp,
@@ -25,8 +26,8 @@ export interface RoleHooks {
   drained(): boolean;
   /** The peer as the heartbeat sees it, for commands that need a healthy standby. */
   peer(): { id: string; healthyStandby: boolean } | null;
-  /** Called after each change of `acking()`; awaited before the next tick. */
-  onAckingChange(acking: boolean, state: RoleState): Promise<void>;
+  /** Called after each change of `holdsAddress()`; awaited before the next one. */
+  onAddressChange(holds: boolean, state: RoleState): Promise<void>;
 }
 
 export class RoleManager {
@@ -35,7 +36,7 @@ export class RoleManager {
   private readonly store: LeaseStore;
   private timer: NodeJS.Timeout | undefined;
   private ticking = false;
-  private wasAcking = false;
+  private heldAddress = false;
   private stopped = false;
   /** When the role last changed to active, and what the lease epoch is (for status and beats). */
   readonly history: { role: string; atMs: number; reason: string }[] = [];
@@ -144,10 +145,10 @@ export class RoleManager {
 
   private async notify(): Promise<void> {
     while (this.notifying) await this.notifying;
-    const now = this.acking();
-    if (now === this.wasAcking) return;
-    this.wasAcking = now;
-    this.notifying = this.hooks.onAckingChange(now, this.state).finally(() => {
+    const now = !this.stopped && holdsAddress(this.state, Date.now(), this.cfg);
+    if (now === this.heldAddress) return;
+    this.heldAddress = now;
+    this.notifying = this.hooks.onAddressChange(now, this.state).finally(() => {
       this.notifying = undefined;
     });
     await this.notifying;

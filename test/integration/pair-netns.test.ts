@@ -184,7 +184,50 @@ describe('hot-standby pair in network namespaces with keepalived', () => {
     );
     expect(bLeftActive).toBeLessThan(aBecameActive);
     expect(net.addresses('b')).not.toContain(VIP);
-    expect(net.addresses('a')).toContain(VIP);
+    // B's rejoin stalls Galera commits for a moment, which can make A demote briefly (a blip, see
+    // docs/pair.md); A holds the role and the address once the cluster has settled.
+    await cams.a.waitRole('active', 15_000);
+    await waitFor('the logical IP on A', async () => (net.addresses('a').includes(VIP) ? true : undefined), {
+      timeoutMs: 10_000,
+    });
+    expect(net.addresses('b')).not.toContain(VIP);
+  });
+
+  it('power loss of both servers and the witness: the cold start bootstraps the most recent member', async () => {
+    await waitFor('acks from A', async () => ((await acked()).blocksAckedPrimary > 0 ? true : undefined), {
+      timeoutMs: 30_000,
+    });
+    await sleep(1000);
+    for (const h of ['a', 'b', 'w'] as const) {
+      net.killAll(h);
+      // A reboot forgets runtime addresses (the logical IP with them).
+      execFileSync('ip', ['-n', net.ns(h), 'addr', 'flush', 'dev', 'eth0']);
+      execFileSync('ip', ['-n', net.ns(h), 'addr', 'add', `${ADDR[h]}/24`, 'dev', 'eth0']);
+    }
+    for (const c of Object.values(cams)) await c.kill9().catch(() => undefined);
+    const decision = await cluster.coldStart();
+    process.stderr.write(`[netns] cold start: ${decision.bootstrap} bootstrapped (${decision.why})\n`);
+    expect(decision.why).toMatch(/seqno|safe_to_bootstrap/);
+    cams.a.start();
+    cams.b.start();
+    await waitFor(
+      'one active node again',
+      async () => {
+        const roles = [await cams.a.role(), await cams.b.role()];
+        return roles.filter((r) => r === 'active').length === 1 && roles.includes('standby')
+          ? roles
+          : undefined;
+      },
+      { timeoutMs: 90_000, intervalMs: 200 },
+    );
+    await waitFor(
+      'the logical IP on exactly one server',
+      async () => {
+        const holders = (['a', 'b'] as const).filter((h) => net.addresses(h).includes(VIP));
+        return holders.length === 1 ? true : undefined;
+      },
+      { timeoutMs: 10_000 },
+    );
   });
 
   it('every RU the LAM confirmed is in the ledger once and in the IPDR files once', async () => {
@@ -206,11 +249,14 @@ describe('hot-standby pair in network namespaces with keepalived', () => {
       const ids = rows.flatMap((r) => (JSON.parse(r.payload) as { uID: string }[]).map((ru) => ru.uID));
       expect(new Set(ids).size).toBe(ids.length);
       for (const id of confirmed) expect(ids).toContain(id);
-      // The ack history in the ledger: A, then B (after the kill), then A (after the partition).
+      // The ack history in the ledger: A, then B (after the kill), then A (after the partition),
+      // then whichever node won the lease after the cold start — never interleaved.
       const runs = rows.map((r) => r.received_by).filter((by, i, all) => i === 0 || by !== all[i - 1]);
-      expect(runs).toEqual(['cam-a', 'cam-b', 'cam-a']);
+      expect(runs.slice(0, 3)).toEqual(['cam-a', 'cam-b', 'cam-a']);
+      expect(runs.length).toBeLessThanOrEqual(4);
       // IPDR on the active node: each RU once.
-      const acct = join(dir, 'cam', 'cam-a', 'accounting');
+      const active = (await cams.a.role()) === 'active' ? 'cam-a' : 'cam-b';
+      const acct = join(dir, 'cam', active, 'accounting');
       const inFiles = () =>
         ['Primary', 'Recovery'].flatMap((s) =>
           readdirSync(join(acct, s))

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import {
+  ADDRESS_MARGIN_MS,
   acking,
   command,
+  holdsAddress,
   initialState,
   type Lease,
   type LeaseOp,
@@ -239,6 +241,37 @@ describe('acking: per block, against the last renewal', () => {
     const lastAck = renewedAt + cfg.demoteAfterMs - 1;
     expect(acking(st({ role: 'active', renewedAtMs: renewedAt }), lastAck, cfg)).toBe(true);
     expect(lastAck).toBeLessThan(leaseExpiry);
+  });
+});
+
+describe('holdsAddress: the logical IP outlives a short stall, never the lease', () => {
+  it.each<[string, RoleState, number, boolean]>([
+    ['active, renewed just now', st({ role: 'active', renewedAtMs: NOW }), NOW, true],
+    [
+      'active, stalled past the demote deadline but inside the margin',
+      st({ role: 'active', renewedAtMs: NOW }),
+      NOW + 1100,
+      true,
+    ],
+    [
+      'active, at TTL − margin',
+      st({ role: 'active', renewedAtMs: NOW }),
+      NOW + 3000 - ADDRESS_MARGIN_MS,
+      false,
+    ],
+    ['handing over (the target binds next)', st({ role: 'handing-over', renewedAtMs: NOW }), NOW, false],
+    ['fenced', st({ role: 'fenced' }), NOW, false],
+  ])('%s → %s', (_what, s, at, expected) => {
+    expect(holdsAddress(s, at, cfg)).toBe(expected);
+  });
+
+  it('drops the address only after it stopped acking, and before the lease expires', () => {
+    const s = st({ role: 'active', renewedAtMs: NOW });
+    const stopAcking = NOW + cfg.demoteAfterMs;
+    const dropAddress = NOW + cfg.leaseTtlMs - ADDRESS_MARGIN_MS;
+    expect(acking(s, stopAcking, cfg)).toBe(false);
+    expect(holdsAddress(s, stopAcking, cfg)).toBe(true);
+    expect(dropAddress).toBeLessThan(NOW + cfg.leaseTtlMs);
   });
 });
 
