@@ -270,3 +270,68 @@ describe('OSS delivery settings', () => {
     expect(text).not.toContain('xxxx');
   });
 });
+
+describe('pair and logical IP settings', () => {
+  const pair = { enabled: true, peerId: 'cam-b', peerHeartbeat: '198.18.0.2:7610' };
+  it.each<[string, Record<string, unknown>, Record<string, unknown>, RegExp]>([
+    [
+      'a pair without a peer id',
+      {},
+      { pair: { enabled: true, peerHeartbeat: '198.18.0.2:7610' } },
+      /^pair\.peerId: is required when pair\.enabled/,
+    ],
+    [
+      'a peer id equal to its own',
+      {},
+      { pair: { ...pair, peerId: 'cam-a' } },
+      /^pair\.peerId: cam-a is this node's own id/,
+    ],
+    [
+      'a pair without the peer heartbeat address',
+      {},
+      { pair: { enabled: true, peerId: 'cam-b' } },
+      /^pair\.peerHeartbeat: is required/,
+    ],
+    [
+      'a demote deadline too close to the lease TTL',
+      {},
+      { pair: { ...pair, leaseTtlMs: 1500, demoteAfterMs: 1200 } },
+      /^pair\.demoteAfterMs: 1200 leaves no margin.*allowed: ≤ 1100/,
+    ],
+    [
+      'a VIP driver on a single node',
+      {},
+      { vip: { driver: 'local' } },
+      /^vip\.driver: local needs pair\.enabled/,
+    ],
+    [
+      'keepalived without addresses',
+      { ipAddress: '198.18.0.100' },
+      { pair, vip: { driver: 'keepalived' } },
+      /^vip\.sourceIp: is required for keepalived/,
+    ],
+    [
+      'a logical IP of 0.0.0.0',
+      {},
+      { pair, vip: { driver: 'iproute' } },
+      /^cam\.ipAddress: is 0\.0\.0\.0, but it is the logical IP/,
+    ],
+    ['an unknown VIP driver', {}, { vip: { driver: 'carp' } }, /^vip\.driver: "carp"/],
+  ])('%s is refused, naming the field', (_what, cam, extra, error) => {
+    expect(problems(() => node(cam, extra))[0]).toMatch(error);
+  });
+
+  it('the defaults fail over within about two seconds and keep the margins', () => {
+    const c = node(
+      { ipAddress: '198.18.0.100' },
+      { pair, vip: { driver: 'keepalived', sourceIp: '198.18.0.1', peerIp: '198.18.0.2' } },
+    );
+    expect(c.pair).toMatchObject({
+      leaseTtlMs: 1500,
+      demoteAfterMs: 1000,
+      tickMs: 100,
+      heartbeatIntervalMs: 200,
+    });
+    expect(c.vip).toMatchObject({ advertIntervalMs: 100, prefixLength: 24 });
+  });
+});
