@@ -1,6 +1,8 @@
 /** Shared plumbing of the benchmarks: arguments, percentiles, result files, exit codes. */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { LocalGaleraCluster } from '../node/replication/local-cluster.js';
+import { createLocalPair, type LocalPair } from '../ops/local-pair.js';
 
 export function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -28,4 +30,38 @@ export function runBench(main: () => Promise<void>): void {
     process.stderr.write(`bench failed: ${(err as Error).stack ?? err}\n`);
     process.exit(1);
   });
+}
+
+/**
+ * A Galera pair + garbd and the two CAM nodes (`local` VIP) for the pair benchmarks, started with
+ * cam-a active and cam-b standby. `base` must be world-traversable (the members run as mysql).
+ */
+export async function startBenchPair(o: {
+  base: string;
+  basePort: number;
+  logicalIp: string;
+  pair?: Record<string, unknown>;
+}): Promise<{ cluster: LocalGaleraCluster; pair: LocalPair; stop: () => Promise<void> }> {
+  rmSync(o.base, { recursive: true, force: true });
+  const cluster = new LocalGaleraCluster({ baseDir: join(o.base, 'galera'), basePort: o.basePort });
+  await cluster.start();
+  const pair = await createLocalPair({
+    dir: join(o.base, 'cam'),
+    databases: { a: cluster.connectionFor('a'), b: cluster.connectionFor('b') },
+    logicalIp: o.logicalIp,
+    logLevel: 'warn',
+    pair: o.pair,
+  });
+  pair.a.start();
+  await pair.a.waitRole('active');
+  pair.b.start();
+  await pair.b.waitRole('standby');
+  return {
+    cluster,
+    pair,
+    stop: async () => {
+      for (const n of pair.nodes) await n.stop();
+      await cluster.stopAll();
+    },
+  };
 }

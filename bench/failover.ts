@@ -9,31 +9,22 @@
  *
  *   node dist/bench/failover.js [--kills 20] [--switchovers 10]
  */
-import { rmSync } from 'node:fs';
 import { loadavg } from 'node:os';
-import { join } from 'node:path';
 import mariadb from 'mariadb';
 import { DtpSender } from '../lam/dtp-client.js';
 import { syntheticBlockRus } from '../lam/synthetic.js';
 import { silentLogger } from '../node/common/logger.js';
 import { sleep, waitFor } from '../node/common/process.js';
-import { LocalGaleraCluster } from '../node/replication/local-cluster.js';
-import { activeNode, createLocalPair } from '../ops/local-pair.js';
-import { arg, percentile, runBench, writeResults } from './common.js';
+import { activeNode } from '../ops/local-pair.js';
+import { arg, percentile, runBench, startBenchPair, writeResults } from './common.js';
 
 runBench(async () => {
   const kills = arg('kills', 20);
   const switchovers = arg('switchovers', 10);
-  // A fixed, world-traversable path: the Galera members run as the mysql user (mkdtemp makes 0700).
-  const base = '/tmp/tandem-bench-failover';
-  rmSync(base, { recursive: true, force: true });
-  const cluster = new LocalGaleraCluster({ baseDir: join(base, 'galera'), basePort: 28300 });
-  await cluster.start();
-  const pair = await createLocalPair({
-    dir: join(base, 'cam'),
-    databases: { a: cluster.connectionFor('a'), b: cluster.connectionFor('b') },
+  const { cluster, pair, stop } = await startBenchPair({
+    base: '/tmp/tandem-bench-failover',
+    basePort: 28300,
     logicalIp: '127.0.0.78',
-    logLevel: 'warn',
     pair: { holdOffMs: 0 },
   });
   const acks: number[] = [];
@@ -51,10 +42,6 @@ runBench(async () => {
   let sent = 0;
   let producing = true;
   try {
-    pair.a.start();
-    await pair.a.waitRole('active');
-    pair.b.start();
-    await pair.b.waitRole('standby');
     sender.start();
     const producer = (async () => {
       while (producing) {
@@ -140,7 +127,6 @@ runBench(async () => {
   } finally {
     producing = false;
     sender.stop();
-    for (const n of pair.nodes) await n.stop();
-    await cluster.stopAll();
+    await stop();
   }
 });
