@@ -21,7 +21,9 @@ import { tandemVersion } from './common/version.js';
 import type { NodeConfig } from './config/schema.js';
 import { Delivery } from './delivery/delivery.js';
 import { type Beat, Heartbeat } from './heartbeat/heartbeat.js';
+import { decideMemberStart, type MemberStart, type PeerMember } from './replication/bootstrap.js';
 import { Database } from './replication/database.js';
+import { ManagedMember } from './replication/managed-member.js';
 import { MemberHealthMonitor } from './replication/member-health.js';
 import { migrate } from './replication/migrations.js';
 import { RoleManager } from './role/role-manager.js';
@@ -59,6 +61,11 @@ export class CamNode {
   readonly role: RoleManager | undefined;
   private heartbeat: Heartbeat | undefined;
   private vip: VipDriver = new NoVip();
+  /** galera.managed: this node's own Galera member, and how it was (or will be) started. */
+  private member: ManagedMember | undefined;
+  private memberDecision: MemberStart | undefined;
+  private memberWatchdog: NodeJS.Timeout | undefined;
+  private memberRestarting = false;
   readonly startedAt = new Date();
 
   constructor(
@@ -95,6 +102,70 @@ export class CamNode {
         log.child({ part: 'role' }),
       );
       this.vip = this.vipDriver();
+      if (config.galera.managed)
+        this.member = new ManagedMember(
+          config.galera,
+          config.node.id,
+          p.peerId,
+          log.child({ part: 'galera' }),
+        );
+    }
+  }
+
+  /** The own member died while the node runs: start it again (it rejoins the peer by IST). */
+  private async watchOwnMember(): Promise<void> {
+    const m = this.member;
+    if (!m || this.stopping || this.memberRestarting || m.state === 'down' || m.alive()) return;
+    this.memberRestarting = true;
+    this.log.error('the Galera member died; starting it again');
+    m.markDown();
+    try {
+      await this.startOwnMember();
+    } catch (err) {
+      this.log.error({ err: (err as Error).message }, 'could not start the Galera member again');
+    } finally {
+      this.memberRestarting = false;
+    }
+  }
+
+  /**
+   * Starts this server's Galera member: adopt one left running, else join the peer's Primary
+   * component, or bootstrap when both are down and the recorded state says this member is the most
+   * recent; wait while the peer cannot be asked (decideMemberStart).
+   */
+  private async startOwnMember(): Promise<void> {
+    const m = this.member!;
+    if (m.prepare()) return;
+    const { node, pair, galera } = this.config;
+    for (let i = 0; ; i++) {
+      if (this.stopping) throw new Error('stopped while waiting to start the Galera member');
+      const self = await m.recordedState();
+      const b = this.heartbeat?.peer.alive ? this.heartbeat.peer.lastBeat : null;
+      const peer = b
+        ? {
+            id: pair.peerId,
+            member: {
+              state: (['down', 'starting', 'primary'].includes(b.member_state)
+                ? b.member_state
+                : 'starting') as PeerMember['state'],
+              uuid: b.member_uuid || null,
+              seqno: b.member_seqno >= 0 ? b.member_seqno : null,
+              safeToBootstrap: b.member_safe_to_bootstrap,
+            },
+          }
+        : undefined;
+      this.memberDecision = decideMemberStart({
+        self: { id: node.id, ...self },
+        peer,
+        bootstrapAlone: galera.bootstrapAlone,
+      });
+      if (this.memberDecision.action !== 'wait') {
+        this.log.info({ decision: this.memberDecision }, 'starting the Galera member');
+        m.start(this.memberDecision.action);
+        return;
+      }
+      if (i % 20 === 0) this.log.warn({ why: this.memberDecision.why }, 'waiting to start the Galera member');
+      await sleep(500);
     }
   }
 
@@ -206,8 +277,35 @@ export class CamNode {
     );
     await this.admin.start();
     await this.startDiskMonitors();
+    if (this.role) {
+      // Beats first: the peer's view decides how the own Galera member starts.
+      this.heartbeat = new Heartbeat({
+        listen: config.pair.heartbeatListen,
+        peerId: config.pair.peerId,
+        peerAddress: config.pair.peerHeartbeat,
+        intervalMs: config.pair.heartbeatIntervalMs,
+        misses: config.pair.heartbeatMisses,
+        ownBeat: () => this.beat(),
+        log: log.child({ part: 'heartbeat' }),
+      });
+      await this.heartbeat.start();
+    }
+    if (this.member) {
+      await this.startOwnMember();
+      this.memberWatchdog = setInterval(() => void this.watchOwnMember(), 1000);
+    }
     await this.waitForDatabase();
-    await migrate(this.db, log);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await migrate(this.db, log);
+        break;
+      } catch (err) {
+        // A member that just joined can still refuse statements for a moment (1047).
+        if (attempt >= 10) throw err;
+        log.warn({ attempt, err: (err as Error).message }, 'schema migration failed; retrying');
+        await sleep(1000);
+      }
+    }
     this.journal = await Journal.open(
       join(config.node.dataDir, 'journal'),
       config.journal,
@@ -241,16 +339,6 @@ export class CamNode {
     });
     if (this.role) {
       await this.vip.start();
-      this.heartbeat = new Heartbeat({
-        listen: config.pair.heartbeatListen,
-        peerId: config.pair.peerId,
-        peerAddress: config.pair.peerHeartbeat,
-        intervalMs: config.pair.heartbeatIntervalMs,
-        misses: config.pair.heartbeatMisses,
-        ownBeat: () => this.beat(),
-        log: log.child({ part: 'heartbeat' }),
-      });
-      await this.heartbeat.start();
       if (!this.vip.gatesListeners) await this.dtp.start();
       this.role.start();
     } else {
@@ -273,6 +361,7 @@ export class CamNode {
 
   async stop(): Promise<void> {
     this.stopping = true;
+    clearInterval(this.memberWatchdog);
     await this.role?.stop(); // gives the lease up, closes the listeners, drops the logical IP
     await this.heartbeat?.stop();
     await this.vip.stop().catch(() => undefined);
@@ -288,6 +377,7 @@ export class CamNode {
     await this.journal?.close();
     await this.admin?.stop();
     await this.db.close();
+    await this.member?.stop();
     this.log.info('CAM node stopped');
   }
 
@@ -348,6 +438,14 @@ export class CamNode {
           }
         : null,
       vip: this.vip.status(),
+      galera: this.member
+        ? {
+            managed: true,
+            state: this.member.state,
+            decision: this.memberDecision ?? null,
+            recorded: this.member.recorded ?? null,
+          }
+        : { managed: false },
       delivery: this.delivery?.enabled ? this.delivery.status() : null,
       alarms: this.alarms.list(),
     };
@@ -456,13 +554,37 @@ export class CamNode {
       admin_listen: this.config.node.adminListen,
       sent_at_ms: Date.now(),
       version: tandemVersion(),
+      ...this.memberBeat(),
     };
   }
 
+  private memberBeat() {
+    const m = this.member;
+    const primary = this.health.health.status?.clusterStatus === 'Primary' && this.health.health.writable;
+    const state = !m
+      ? primary
+        ? 'primary'
+        : 'starting'
+      : m.state === 'down'
+        ? 'down'
+        : primary
+          ? 'primary'
+          : 'starting';
+    const r = m?.recorded;
+    return {
+      member_state: state,
+      member_uuid: r?.uuid ?? '',
+      member_seqno: r?.seqno ?? -1,
+      member_safe_to_bootstrap: r?.safeToBootstrap ?? false,
+    };
+  }
+
+  /** Until the member answers and is ready for application use (a joining member is not). */
   private async waitForDatabase(): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       try {
-        await this.db.query('SELECT 1');
+        const rows: { Value: string }[] = await this.db.query("SHOW GLOBAL STATUS LIKE 'wsrep_ready'");
+        if (rows[0] && rows[0].Value !== 'ON') throw new Error('member not ready yet (wsrep_ready is OFF)');
         this.alarms.clear(ALARM_DB_NOT_WRITABLE);
         return;
       } catch (err) {

@@ -221,6 +221,34 @@ export const vipSchema = z.strictObject({
 });
 export type VipConfig = z.output<typeof vipSchema>;
 
+/**
+ * The node's own Galera member (galera.managed): the node renders its configuration, starts it
+ * (joining the peer, or bootstrapping by the recorded-state rule) and stops it (docs/pair.md).
+ */
+export const galeraSchema = z.strictObject({
+  managed: bool(false),
+  clusterName: str({ min: 1, max: 64, default: 'tandem', rule: IDENTIFIER }),
+  /** This server's address: the member listens here (SQL and group communication). */
+  address: str({ min: 0, max: 15, default: '', rule: OPTIONAL_IPV4 }),
+  peerAddress: str({ min: 0, max: 15, default: '', rule: OPTIONAL_IPV4 }),
+  /** The witness host running garbd (the third vote). */
+  witnessAddress: str({ min: 0, max: 15, default: '', rule: OPTIONAL_IPV4 }),
+  sqlPort: int({ min: 1, max: 65535, default: 3306 }),
+  groupPort: int({ min: 1, max: 65535, default: 4567 }),
+  istPort: int({ min: 1, max: 65535, default: 4568 }),
+  sstPort: int({ min: 1, max: 65535, default: 4444 }),
+  peerGroupPort: int({ min: 1, max: 65535, default: 4567 }),
+  witnessGroupPort: int({ min: 1, max: 65535, default: 4567 }),
+  /** Holds data/ (initialised by the operations tooling), my.cnf, the pid file and logs. */
+  dataDir: str({ min: 1, max: 500, default: '/var/lib/tandem/galera', rule: ABSOLUTE_PATH }),
+  osUser: str({ min: 1, max: 32, default: 'mysql', rule: IDENTIFIER }),
+  /** Faster EVS timeouts: a dead member is evicted in ~3.5 s instead of ~6.5 s. */
+  fastEviction: bool(true),
+  /** Bootstrap even though the peer cannot be asked (an operator's decision, never automatic). */
+  bootstrapAlone: bool(false),
+});
+export type GaleraConfig = z.output<typeof galeraSchema>;
+
 export const nodeSchema = z.strictObject({
   id: str({ min: 1, max: 32, rule: IDENTIFIER }),
   dataDir: str({ min: 1, max: 500, default: '/var/lib/tandem', rule: ABSOLUTE_PATH }),
@@ -239,6 +267,7 @@ export const nodeConfigSchema = z
     delivery: deliverySchema.prefault({}),
     pair: pairSchema.prefault({}),
     vip: vipSchema.prefault({}),
+    galera: galeraSchema.prefault({}),
   })
   .superRefine((v, ctx) => {
     const issue = (path: string[], message: string) => ctx.addIssue({ code: 'custom', path, message });
@@ -265,6 +294,19 @@ export const nodeConfigSchema = z
         issue(['vip', 'sourceIp'], "is required for keepalived; allowed: this server's address");
       if (vip.peerIp === '')
         issue(['vip', 'peerIp'], "is required for keepalived; allowed: the peer server's address");
+    }
+    const g = v.galera;
+    if (g.managed) {
+      for (const f of ['address', 'peerAddress', 'witnessAddress'] as const)
+        if (g[f] === '')
+          issue(['galera', f], 'is required when galera.managed; allowed: a dotted IPv4 address');
+      if (!pair.enabled)
+        issue(['galera', 'managed'], 'needs pair.enabled (the start decision asks the peer); allowed: false');
+      if (g.address !== '' && (v.database.host !== g.address || v.database.port !== g.sqlPort))
+        issue(
+          ['database', 'host'],
+          `${v.database.host}:${v.database.port} is not the managed member ${g.address}:${g.sqlPort}; allowed: galera.address and galera.sqlPort`,
+        );
     }
     if (vip.driver !== 'none' && v.cam.ipAddress === '0.0.0.0')
       issue(

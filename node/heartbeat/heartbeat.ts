@@ -22,6 +22,10 @@ export interface Beat {
   admin_listen: string;
   sent_at_ms: number;
   version: string;
+  member_state: string;
+  member_uuid: string;
+  member_seqno: number;
+  member_safe_to_bootstrap: boolean;
 }
 
 export interface PeerView {

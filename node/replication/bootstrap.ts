@@ -61,3 +61,53 @@ export function parseGrastate(text: string): {
     safeToBootstrap: field('safe_to_bootstrap') === '1',
   };
 }
+
+/** What a node's heartbeat says about its own member (proto/peer.proto). */
+export interface PeerMember {
+  /** down: the node waits to decide; starting: mariadbd runs, not yet in a Primary component. */
+  state: 'down' | 'starting' | 'primary';
+  uuid: string | null;
+  seqno: number | null;
+  safeToBootstrap: boolean;
+}
+
+export type MemberStart =
+  | { action: 'join'; why: string }
+  | { action: 'bootstrap'; why: string }
+  | { action: 'wait'; why: string };
+
+/**
+ * How a node starts its own Galera member (pure; table-tested). Join when the peer's member is in a
+ * Primary component; when both members are down, the one `chooseBootstrap` picks bootstraps and the
+ * other waits to join it; while the peer cannot be asked, wait — it may hold a Primary component —
+ * unless the operator said `bootstrapAlone`.
+ */
+export function decideMemberStart(o: {
+  self: { id: string; uuid: string | null; seqno: number | null; safeToBootstrap: boolean };
+  peer: { id: string; member: PeerMember } | undefined;
+  bootstrapAlone: boolean;
+}): MemberStart {
+  const { self, peer } = o;
+  if (!peer) {
+    if (o.bootstrapAlone)
+      return { action: 'bootstrap', why: 'the operator allowed bootstrapping alone (galera.bootstrapAlone)' };
+    return { action: 'wait', why: 'the peer cannot be asked: it may hold a Primary component' };
+  }
+  if (peer.member.state === 'primary')
+    return { action: 'join', why: `${peer.id}'s member is in a Primary component` };
+  if (peer.member.state === 'starting') return { action: 'wait', why: `${peer.id}'s member is starting` };
+  const d = chooseBootstrap([
+    {
+      member: self.id,
+      running: false,
+      uuid: self.uuid,
+      seqno: self.seqno,
+      safeToBootstrap: self.safeToBootstrap,
+    },
+    { member: peer.id, running: false, ...peer.member },
+  ]);
+  if ('refused' in d) return { action: 'wait', why: d.refused };
+  return d.bootstrap === self.id
+    ? { action: 'bootstrap', why: d.why }
+    : { action: 'wait', why: `${d.bootstrap} bootstraps (${d.why}); this member joins it` };
+}

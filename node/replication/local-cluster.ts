@@ -4,12 +4,11 @@
  */
 
 import { execFile, execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import mariadb from 'mariadb';
 import { type Daemon, isAlive, sleep, spawnDaemon, stopWithDeadline, waitFor } from '../common/process.js';
-import { chooseBootstrap, parseGrastate, type RecordedMemberState } from './bootstrap.js';
 import {
   type GaleraClusterLayout,
   type GaleraMemberLayout,
@@ -113,6 +112,28 @@ export class LocalGaleraCluster {
     await this.waitForState(a.name, (s) => s.clusterSize === 3, 30_000);
   }
 
+  /**
+   * Seeds datadirs for members that their nodes will run themselves (galera.managed): one seed,
+   * copied to `<dir>/data` for each, owned by the members' OS user. Nothing is started.
+   */
+  async prepareDataDirs(dirs: string[]): Promise<void> {
+    this.killLeftovers();
+    rmSync(this.opts.baseDir, { recursive: true, force: true });
+    mkdirSync(this.opts.baseDir, { recursive: true });
+    await this.buildSeedDataDir();
+    for (const dir of dirs) {
+      rmSync(dir, { recursive: true, force: true });
+      mkdirSync(dir, { recursive: true });
+      await run('cp', ['-a', join(this.opts.baseDir, 'seed'), join(dir, 'data')]);
+      this.chownToMysql(dir);
+    }
+  }
+
+  /** Starts garbd alone (the witness), for members run by their nodes. */
+  startWitness(): void {
+    this.startArbitrator();
+  }
+
   /** Sends a signal to a member or to the arbitrator ("garbd"); works from any process. */
   signal(name: string, signal: NodeJS.Signals): void {
     const pid = this.pidOf(name);
@@ -176,55 +197,6 @@ export class LocalGaleraCluster {
     const m = this.member(name);
     const position = await this.recoverPosition(m);
     this.startMember(m, position ? [`--wsrep_start_position=${position}`] : []);
-  }
-
-  /**
-   * Cold start after every server went down (power loss): recover each member's position, let
-   * `chooseBootstrap` pick the member with the most recent state, bootstrap it (marking it
-   * safe_to_bootstrap, as the operator procedure does), join the other by IST, then garbd.
-   * Refuses while any member is still running.
-   */
-  async coldStart(): Promise<{ bootstrap: string; why: string }> {
-    const states: RecordedMemberState[] = [];
-    const positions = new Map<string, string | undefined>();
-    for (const m of this.layout.members) {
-      const running = this.pidOf(m.name) !== undefined;
-      const grastatePath = join(m.dataDir, 'grastate.dat');
-      const grastate = parseGrastate(existsSync(grastatePath) ? readFileSync(grastatePath, 'utf8') : '');
-      const position = running ? undefined : await this.recoverPosition(m);
-      positions.set(m.name, position);
-      const [uuid, seqno] = position
-        ? [position.slice(0, 36), Number(position.slice(37))]
-        : [grastate.uuid, grastate.seqno];
-      states.push({
-        member: m.name,
-        running,
-        uuid,
-        seqno: Number.isInteger(seqno) && (seqno as number) >= 0 ? seqno : grastate.seqno,
-        safeToBootstrap: grastate.safeToBootstrap,
-      });
-    }
-    const decision = chooseBootstrap(states);
-    if ('refused' in decision) throw new Error(`cold start refused: ${decision.refused}`);
-    const first = this.member(decision.bootstrap);
-    const grastatePath = join(first.dataDir, 'grastate.dat');
-    if (existsSync(grastatePath))
-      writeFileSync(
-        grastatePath,
-        readFileSync(grastatePath, 'utf8').replace(/safe_to_bootstrap:\s*0/, 'safe_to_bootstrap: 1'),
-      );
-    const pos = positions.get(first.name);
-    this.startMember(first, ['--wsrep-new-cluster', ...(pos ? [`--wsrep_start_position=${pos}`] : [])]);
-    await this.waitForState(first.name, (st) => st.clusterStatus === 'Primary' && st.ready, 60_000);
-    for (const m of this.layout.members) {
-      if (m === first) continue;
-      const p = positions.get(m.name);
-      this.startMember(m, p ? [`--wsrep_start_position=${p}`] : []);
-      await this.waitForState(m.name, (st) => st.localState === 'Synced', 90_000);
-    }
-    this.startArbitrator();
-    await this.waitForState(first.name, (st) => st.clusterSize === 3, 30_000);
-    return decision;
   }
 
   /** `mariadbd --wsrep_recover`: the member's last committed position (uuid:seqno). */

@@ -48,6 +48,8 @@ export interface Observation {
   notReadyReason: string;
   /** The lease row after this tick's operation, or undefined when it could not be read/written. */
   lease: Lease | null | undefined;
+  /** The switchover target is still a healthy standby (heartbeat); absent counts as yes. */
+  peerHealthy?: boolean;
 }
 
 export type LeaseOp =
@@ -78,7 +80,7 @@ const expired = (lease: Lease | null, nowMs: number) => lease === null || lease.
 export function leaseOp(
   s: RoleState,
   lease: Lease | null,
-  o: { nowMs: number; ready: boolean; drained: boolean },
+  o: { nowMs: number; ready: boolean; drained: boolean; peerHealthy?: boolean },
   cfg: RoleSettings,
 ): LeaseOp {
   const nowMs = o.nowMs;
@@ -89,7 +91,10 @@ export function leaseOp(
     case 'handing-over':
       // A planned hand-over waits until every block in flight is acked; a forced one does not.
       if (!s.handOverTo) return { kind: 'release' };
-      return o.drained ? { kind: 'hand-over', to: s.handOverTo } : { kind: 'renew' };
+      // Never hand the lease to a target that stopped being a healthy standby meanwhile.
+      return o.drained && o.peerHealthy !== false
+        ? { kind: 'hand-over', to: s.handOverTo }
+        : { kind: 'renew' };
     case 'standby':
       if (s.maintenance || nowMs < s.holdOffUntilMs) return { kind: 'none' };
       // Handed to us by a switchover, or free: take it. Never while the other node holds it.
@@ -152,6 +157,18 @@ export function transition(
       });
     case 'handing-over': {
       const target = s.handOverTo;
+      if (target && mine && o.peerHealthy === false)
+        return enter(
+          s,
+          'active',
+          now,
+          `active: switchover to ${target} aborted, it is no longer a healthy standby`,
+          {
+            handOverTo: null,
+            maintenance: false,
+            renewedAtMs: op.kind === 'renew' ? opStartedAtMs : s.renewedAtMs,
+          },
+        );
       const gone = o.lease !== undefined && !mine;
       if (!gone) return s;
       const extra = { renewedAtMs: null, handOverTo: null, holdOffUntilMs: now + cfg.holdOffMs };

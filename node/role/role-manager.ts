@@ -94,10 +94,11 @@ export class RoleManager {
     try {
       const { ready, reason } = this.hooks.readiness();
       const startedAt = Date.now();
+      const peerHealthy = this.hooks.peer()?.healthyStandby ?? false;
       const op = leaseOp(
         this.state,
         this.lease,
-        { nowMs: startedAt, ready, drained: this.hooks.drained() },
+        { nowMs: startedAt, ready, drained: this.hooks.drained(), peerHealthy },
         this.cfg,
       );
       let lease: Lease | null | undefined;
@@ -117,7 +118,7 @@ export class RoleManager {
       if (this.stopped) return;
       const next = transition(
         this.state,
-        { nowMs: Date.now(), ready, notReadyReason: reason, lease },
+        { nowMs: Date.now(), ready, notReadyReason: reason, lease, peerHealthy },
         op,
         startedAt,
         this.cfg,

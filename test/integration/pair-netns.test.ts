@@ -1,8 +1,9 @@
 /**
- * The pair on a real (namespaced) network with real keepalived: servers A and B (a Galera member and
- * a `tandem node` each), a witness W (garbd), a client C (a LAM daemon), on 198.18.0.0/24 with the
- * logical IP 198.18.0.100 moved by VRRP. kill -9 of everything on the active server, and a partition
- * of the active from the peer and the witness.
+ * The pair on a real (namespaced) network with real keepalived: servers A and B (each a `tandem node`
+ * that runs its own Galera member, galera.managed), a witness W (garbd), a client C (a LAM daemon), on
+ * 198.18.0.0/24 with the logical IP 198.18.0.100 moved by VRRP. First start, kill -9 of everything on
+ * the active server, a partition of the active from the peer and the witness, a power loss of both
+ * servers and the witness — the nodes decide how their members start each time.
  */
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -12,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { callLamApi } from '../../lam/api-client.js';
 import { syntheticRu } from '../../lam/synthetic.js';
 import { sleep, waitFor } from '../../node/common/process.js';
+import type { GaleraMemberLayout } from '../../node/replication/galera-config.js';
 import { LocalGaleraCluster } from '../../node/replication/local-cluster.js';
 import { CamProcess } from '../../ops/local-cam.js';
 import { LamProcess } from '../../ops/local-lam.js';
@@ -43,9 +45,13 @@ describe('hot-standby pair in network namespaces with keepalived', () => {
       netns: { a: net.ns('a'), b: net.ns('b'), garbd: net.ns('w') },
       clientHosts: ['198.18.0.%'],
     });
-    await cluster.start();
+    const galeraDir = (me: 'a' | 'b') => join(dir, 'cam', `cam-${me}`, 'galera');
+    await cluster.prepareDataDirs([galeraDir('a'), galeraDir('b')]);
+    const [ma, mb] = cluster.layout.members as [GaleraMemberLayout, GaleraMemberLayout];
+    const layoutOf = { a: ma, b: mb };
     for (const me of ['a', 'b'] as const) {
       const peer = me === 'a' ? 'b' : 'a';
+      const m = layoutOf[me];
       cams[me] = await CamProcess.create({
         id: `cam-${me}`,
         dir: join(dir, 'cam'),
@@ -71,13 +77,41 @@ describe('hot-standby pair in network namespaces with keepalived', () => {
             sourceIp: ADDR[me],
             peerIp: ADDR[peer],
           },
+          galera: {
+            managed: true,
+            address: ADDR[me],
+            peerAddress: ADDR[peer],
+            witnessAddress: ADDR.w,
+            sqlPort: m.sqlPort,
+            groupPort: m.groupPort,
+            istPort: m.istPort,
+            sstPort: m.sstPort,
+            peerGroupPort: layoutOf[peer].groupPort,
+            witnessGroupPort: cluster.layout.arbitrator.groupPort,
+            dataDir: galeraDir(me),
+          },
         },
       });
     }
+    // First start of both servers at once: the nodes agree which member bootstraps.
     cams.a.start();
-    await cams.a.waitRole('active', 60_000);
     cams.b.start();
-    await cams.b.waitRole('standby', 60_000);
+    await waitFor(
+      'one active node and one standby',
+      async () => {
+        const roles = [await cams.a.role(), await cams.b.role()].sort();
+        return roles[0] === 'active' && roles[1] === 'standby' ? true : undefined;
+      },
+      { timeoutMs: 120_000, intervalMs: 200 },
+    );
+    cluster.startWitness();
+    await cluster.waitForState('a', (st) => st.clusterSize === 3, 30_000);
+    const decisions = await Promise.all([galeraDecision(cams.a), galeraDecision(cams.b)]);
+    expect(decisions.map((d) => d.action).sort()).toEqual(['bootstrap', 'join']);
+    if ((await cams.a.role()) !== 'active') {
+      expect((await cams.b.command('switchover', { to: 'cam-a' })).status).toBe(200); // start from A
+      await cams.a.waitRole('active', 15_000);
+    }
     await waitFor('the logical IP on A', async () => (net.addresses('a').includes(VIP) ? true : undefined), {
       timeoutMs: 10_000,
     });
@@ -120,6 +154,9 @@ describe('hot-standby pair in network namespaces with keepalived', () => {
   }, 60_000);
 
   const acked = async () => (await lam.status()).counters;
+  async function galeraDecision(c: CamProcess): Promise<{ action: string; why: string }> {
+    return ((await c.status()) as { galera: { decision: { action: string; why: string } } }).galera.decision;
+  }
   const roleHistory = async (c: CamProcess) =>
     ((await c.status()) as { role: { history: { role: string; atMs: number }[] } }).role.history;
 
@@ -152,14 +189,13 @@ describe('hot-standby pair in network namespaces with keepalived', () => {
       `[netns] kill -9 of server A → acks from B after ${Date.now() - killedAt} ms (upper bound)\n`,
     );
 
-    // Server A comes back: network, database member (IST), node — as standby.
+    // Server A comes back: network, then its node, which restarts its member (join by IST) — as standby.
     execFileSync('ip', ['-n', net.ns('a'), 'addr', 'add', `${ADDR.a}/24`, 'dev', 'eth0']);
     net.heal('a');
-    await cluster.restart('a');
-    await cluster.waitForState('a', (s) => s.localState === 'Synced', 90_000);
     await cams.a.kill9().catch(() => undefined); // the killAll took its process; forget the handle
     cams.a.start();
-    await cams.a.waitRole('standby', 60_000);
+    await cams.a.waitRole('standby', 90_000);
+    expect((await galeraDecision(cams.a)).action).toBe('join');
     expect(net.addresses('a')).not.toContain(VIP);
     expect(await cams.b.role()).toBe('active');
   });
@@ -193,7 +229,7 @@ describe('hot-standby pair in network namespaces with keepalived', () => {
     expect(net.addresses('b')).not.toContain(VIP);
   });
 
-  it('power loss of both servers and the witness: the cold start bootstraps the most recent member', async () => {
+  it('power loss of both servers and the witness: one node alone waits; together they bootstrap the most recent member', async () => {
     await waitFor('acks from A', async () => ((await acked()).blocksAckedPrimary > 0 ? true : undefined), {
       timeoutMs: 30_000,
     });
@@ -205,11 +241,21 @@ describe('hot-standby pair in network namespaces with keepalived', () => {
       execFileSync('ip', ['-n', net.ns(h), 'addr', 'add', `${ADDR[h]}/24`, 'dev', 'eth0']);
     }
     for (const c of Object.values(cams)) await c.kill9().catch(() => undefined);
-    const decision = await cluster.coldStart();
-    process.stderr.write(`[netns] cold start: ${decision.bootstrap} bootstrapped (${decision.why})\n`);
-    expect(decision.why).toMatch(/seqno|safe_to_bootstrap/);
-    cams.a.start();
+    // Server B boots first and alone: it must not bootstrap (A might hold a Primary component).
     cams.b.start();
+    const waiting = await waitFor(
+      'B to wait for A',
+      async () => {
+        const d = await galeraDecision(cams.b).catch(() => undefined);
+        return d?.action === 'wait' ? d : undefined;
+      },
+      { timeoutMs: 30_000, intervalMs: 200 },
+    );
+    expect(waiting.why).toBe('the peer cannot be asked: it may hold a Primary component');
+    await sleep(2000);
+    expect((await galeraDecision(cams.b)).action).toBe('wait');
+    // Server A boots: the two agree; the member with the most recent state bootstraps.
+    cams.a.start();
     await waitFor(
       'one active node again',
       async () => {
@@ -218,8 +264,14 @@ describe('hot-standby pair in network namespaces with keepalived', () => {
           ? roles
           : undefined;
       },
-      { timeoutMs: 90_000, intervalMs: 200 },
+      { timeoutMs: 120_000, intervalMs: 200 },
     );
+    cluster.startWitness();
+    const decisions = await Promise.all([galeraDecision(cams.a), galeraDecision(cams.b)]);
+    process.stderr.write(
+      `[netns] cold start: ${decisions.map((d) => `${d.action} (${d.why})`).join('; ')}\n`,
+    );
+    expect(decisions.map((d) => d.action).sort()).toEqual(['bootstrap', 'join']);
     await waitFor(
       'the logical IP on exactly one server',
       async () => {

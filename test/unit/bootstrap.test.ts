@@ -2,6 +2,9 @@ import { describe, expect, it } from 'vitest';
 import {
   type BootstrapDecision,
   chooseBootstrap,
+  decideMemberStart,
+  type MemberStart,
+  type PeerMember,
   parseGrastate,
   type RecordedMemberState,
 } from '../../node/replication/bootstrap.js';
@@ -81,5 +84,60 @@ describe('grastate.dat', () => {
     ['garbage', { uuid: null, seqno: null, safeToBootstrap: false }],
   ])('%j', (text, parsed) => {
     expect(parseGrastate(text)).toEqual(parsed);
+  });
+});
+
+describe('how a node starts its own member', () => {
+  const self = { id: 'cam-a', uuid: U, seqno: 100, safeToBootstrap: false };
+  const peer = (member: Partial<PeerMember>) => ({
+    id: 'cam-b',
+    member: { state: 'down' as const, uuid: U, seqno: 100, safeToBootstrap: false, ...member },
+  });
+  it.each<[string, Parameters<typeof decideMemberStart>[0], MemberStart]>([
+    [
+      'the peer is Primary: join it',
+      { self, peer: peer({ state: 'primary' }), bootstrapAlone: false },
+      { action: 'join', why: "cam-b's member is in a Primary component" },
+    ],
+    [
+      'the peer is starting: wait for it',
+      { self, peer: peer({ state: 'starting' }), bootstrapAlone: false },
+      { action: 'wait', why: "cam-b's member is starting" },
+    ],
+    [
+      'both down, this one is ahead: bootstrap',
+      { self: { ...self, seqno: 120 }, peer: peer({}), bootstrapAlone: false },
+      { action: 'bootstrap', why: 'cam-a has the highest seqno (120)' },
+    ],
+    [
+      'both down, the peer is ahead: wait to join it',
+      { self, peer: peer({ seqno: 130 }), bootstrapAlone: false },
+      { action: 'wait', why: 'cam-b bootstraps (cam-b has the highest seqno (130)); this member joins it' },
+    ],
+    [
+      'both down, the peer shut down last: wait',
+      { self, peer: peer({ safeToBootstrap: true }), bootstrapAlone: false },
+      {
+        action: 'wait',
+        why: 'cam-b bootstraps (cam-b shut down last (safe_to_bootstrap)); this member joins it',
+      },
+    ],
+    [
+      'the peer cannot be asked: wait',
+      { self, peer: undefined, bootstrapAlone: false },
+      { action: 'wait', why: 'the peer cannot be asked: it may hold a Primary component' },
+    ],
+    [
+      'the peer cannot be asked, operator override: bootstrap',
+      { self, peer: undefined, bootstrapAlone: true },
+      { action: 'bootstrap', why: 'the operator allowed bootstrapping alone (galera.bootstrapAlone)' },
+    ],
+    [
+      'the peer has not recovered its position yet: wait',
+      { self, peer: peer({ seqno: null }), bootstrapAlone: false },
+      { action: 'wait', why: 'cam-b: its position could not be recovered (see its recover log)' },
+    ],
+  ])('%s', (_what, input, decision) => {
+    expect(decideMemberStart(input)).toEqual(decision);
   });
 });

@@ -335,3 +335,32 @@ describe('pair and logical IP settings', () => {
     expect(c.vip).toMatchObject({ advertIntervalMs: 100, prefixLength: 24 });
   });
 });
+
+describe('the managed Galera member', () => {
+  const pair = { enabled: true, peerId: 'cam-b', peerHeartbeat: '198.18.0.2:7610' };
+  const galera = {
+    managed: true,
+    address: '198.18.0.1',
+    peerAddress: '198.18.0.2',
+    witnessAddress: '198.18.0.3',
+  };
+  it.each<[string, Record<string, unknown>, RegExp]>([
+    [
+      'without the witness',
+      { pair, galera: { ...galera, witnessAddress: '' }, database: { host: '198.18.0.1' } },
+      /^galera\.witnessAddress: is required when galera\.managed/,
+    ],
+    [
+      'without the pair',
+      { galera, database: { host: '198.18.0.1' } },
+      /^galera\.managed: needs pair\.enabled/,
+    ],
+    [
+      'with the database elsewhere',
+      { pair, galera },
+      /^database\.host: 127\.0\.0\.1:3306 is not the managed member 198\.18\.0\.1:3306/,
+    ],
+  ])('%s is refused, naming the field', (_what, extra, error) => {
+    expect(problems(() => node({}, extra))[0]).toMatch(error);
+  });
+});

@@ -20,7 +20,9 @@ const mine = (expiresAtMs = NOW + 3000): Lease => ({ owner: 'a', expiresAtMs, ep
 const theirs = (expiresAtMs = NOW + 3000): Lease => ({ owner: 'b', expiresAtMs, epoch: 4 });
 
 describe('leaseOp: what a node does with the lease each tick', () => {
-  it.each<[string, RoleState, Lease | null, { ready?: boolean; drained?: boolean }, LeaseOp]>([
+  it.each<
+    [string, RoleState, Lease | null, { ready?: boolean; drained?: boolean; peerHealthy?: boolean }, LeaseOp]
+  >([
     ['not ready: nothing', st({ role: 'active' }), mine(), { ready: false }, { kind: 'none' }],
     ['active renews', st({ role: 'active' }), mine(), {}, { kind: 'renew' }],
     ['standby, no lease row: acquire', st({ role: 'standby' }), null, {}, { kind: 'acquire' }],
@@ -74,7 +76,7 @@ describe('leaseOp: what a node does with the lease each tick', () => {
 });
 
 describe('transition: the role after the tick', () => {
-  const ready = (lease: Lease | null | undefined, nowMs = NOW) => ({
+  const ready = (lease: Lease | null | undefined, nowMs = NOW): Parameters<typeof transition>[1] => ({
     nowMs,
     ready: true,
     notReadyReason: '',
@@ -188,6 +190,13 @@ describe('transition: the role after the tick', () => {
       ready(theirs()),
       { kind: 'hand-over', to: 'b' },
       { role: 'maintenance' },
+    ],
+    [
+      'switchover target became unhealthy → back to active, lease kept',
+      st({ role: 'handing-over', handOverTo: 'b', renewedAtMs: NOW - 100 }),
+      { ...ready(mine()), peerHealthy: false },
+      { kind: 'renew' },
+      { role: 'active', handOverTo: null, renewedAtMs: T0 },
     ],
     [
       'maintenance off → standby',
