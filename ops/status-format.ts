@@ -39,6 +39,7 @@ interface StatusDoc {
     lastError: string | null;
   } | null;
   vip?: { driver: string; address?: string; interface?: string; held?: boolean } | null;
+  galera?: { managed: boolean; state?: string; decision?: { action: string; why: string } | null } | null;
   delivery?: {
     ftp: {
       target: string;
@@ -93,6 +94,10 @@ export function formatStatus(body: unknown): string {
         : `peer        ${p.id} at ${p.address}: NO HEARTBEAT${p.lastError ? ` (${p.lastError})` : ''}`,
     );
   }
+  if (s.galera?.managed)
+    lines.push(
+      `galera      own member ${s.galera.state}${s.galera.decision ? ` — ${s.galera.decision.action}: ${s.galera.decision.why}` : ''}`,
+    );
   if (s.vip && s.vip.driver !== 'none')
     lines.push(
       `logical IP  ${s.vip.address} via ${s.vip.driver}${s.vip.interface ? ` on ${s.vip.interface}` : ''}`,

@@ -68,4 +68,43 @@ describe('formatStatus', () => {
     );
     expect(text).not.toContain('standby');
   });
+
+  it('shows the role, the peer, the logical IP and the own Galera member of a pair node', () => {
+    const text = formatStatus({
+      node: { id: 'cam-b' },
+      accepting: false,
+      refusal: 'not the active node (standby: cam-a holds the lease)',
+      role: {
+        role: 'standby',
+        acking: false,
+        reason: 'standby: cam-a holds the lease',
+        since: '2026-11-24T08:00:00.000Z',
+        maintenance: false,
+        preferred: 'cam-a',
+        lease: { owner: 'cam-a', epoch: 7, expiresInMs: 1200 },
+      },
+      peer: {
+        id: 'cam-a',
+        address: '198.18.0.1:7610',
+        alive: false,
+        lastBeatAgoMs: 5000,
+        lastBeat: null,
+        lastError: 'deadline exceeded',
+      },
+      vip: { driver: 'keepalived', address: '198.18.0.100/24', interface: 'eth0' },
+      galera: {
+        managed: true,
+        state: 'down',
+        decision: { action: 'wait', why: 'the peer cannot be asked: it may hold a Primary component' },
+      },
+    });
+    expect(text).toContain(
+      'role        STANDBY since 2026-11-24T08:00:00.000Z — standby: cam-a holds the lease; lease cam-a epoch 7, expires in 1200 ms; preferred cam-a',
+    );
+    expect(text).toContain('peer        cam-a at 198.18.0.1:7610: NO HEARTBEAT (deadline exceeded)');
+    expect(text).toContain('logical IP  198.18.0.100/24 via keepalived on eth0');
+    expect(text).toContain(
+      'galera      own member down — wait: the peer cannot be asked: it may hold a Primary component',
+    );
+  });
 });
