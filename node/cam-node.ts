@@ -518,7 +518,7 @@ export class CamNode {
     try {
       if (this.refusal() === undefined) {
         const startedAt = Date.now();
-        const { leased } = await this.planner!.round(startedAt, 500, this.role !== undefined);
+        const { leased } = await this.planner!.round(startedAt, 2000, this.role !== undefined);
         // Counted from before the renewal, and a second short of the TTL, so this node stops
         // acting as active before another node could take the lease.
         this.activeUntilMs = leased ? startedAt + LEASE_TTL_MS - 1000 : 0;

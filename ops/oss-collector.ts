@@ -28,7 +28,7 @@ export class OssCollector {
   };
   /** Per series, the last record stored (contiguous from 1 unless a gap was recorded). */
   readonly last = new Map<Series, number>();
-  private server: Server | undefined;
+  private readonly servers: Server[] = [];
   private readonly sockets = new Set<Socket>();
 
   constructor(
@@ -43,12 +43,13 @@ export class OssCollector {
   }
 
   async listen(host: string, port: number): Promise<number> {
-    this.server = createServer((socket) => this.accept(socket));
+    const server = createServer((socket) => this.accept(socket));
     await new Promise<void>((resolve, reject) => {
-      this.server!.once('error', reject);
-      this.server!.listen(port, host, () => resolve());
+      server.once('error', reject);
+      server.listen(port, host, () => resolve());
     });
-    return (this.server.address() as { port: number }).port;
+    this.servers.push(server);
+    return (server.address() as { port: number }).port;
   }
 
   /** Drops every connection (the CAM must reconnect and continue without a gap). */
@@ -62,7 +63,9 @@ export class OssCollector {
 
   async close(): Promise<void> {
     this.dropConnections();
-    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+    await Promise.all(
+      this.servers.splice(0).map((srv) => new Promise<void>((resolve) => srv.close(() => resolve()))),
+    );
   }
 
   private accept(socket: Socket): void {
@@ -72,7 +75,32 @@ export class OssCollector {
     socket.on('error', () => undefined);
     const parser = new CamFrameParser();
     let series: Series | undefined;
-    let queue = Promise.resolve();
+    // Records parsed but not yet stored; one flusher stores them all at once (one fsync per batch).
+    const pending: string[] = [];
+    let flushing = false;
+    const flush = async () => {
+      if (flushing || !series) return;
+      flushing = true;
+      const s = series;
+      try {
+        while (pending.length > 0) {
+          const batch = pending.splice(0);
+          const through = this.last.get(s)!;
+          const fd = openSync(join(this.outDir, `${s}.xml`), 'a');
+          try {
+            appendFileSync(fd, `${batch.join('\n')}\n`);
+            fsyncSync(fd);
+          } finally {
+            closeSync(fd);
+          }
+          // Store, then confirm: a confirmed record is on this collector's disk.
+          await writeFileDurably(this.positionPath(s), String(through));
+          if (this.confirm && !socket.destroyed) socket.write(encodeAck(through));
+        }
+      } finally {
+        flushing = false;
+      }
+    };
     socket.on('data', (chunk: Buffer) => {
       let frames: ReturnType<CamFrameParser['push']>;
       try {
@@ -99,21 +127,9 @@ export class OssCollector {
           this.stats.records++;
         }
       }
-      if (out.length > 0 && series) {
-        const s = series;
-        const through = this.last.get(s)!;
-        // Store, then confirm: a confirmed record is on this collector's disk.
-        queue = queue.then(async () => {
-          const fd = openSync(join(this.outDir, `${s}.xml`), 'a');
-          try {
-            appendFileSync(fd, `${out.join('\n')}\n`);
-            fsyncSync(fd);
-          } finally {
-            closeSync(fd);
-          }
-          await writeFileDurably(this.positionPath(s), String(through));
-          if (this.confirm && !socket.destroyed) socket.write(encodeAck(through));
-        });
+      if (out.length > 0) {
+        pending.push(...out);
+        void flush();
       }
     });
   }

@@ -158,18 +158,25 @@ export class FeedChannel {
     let savedAt = 0;
     while (this.active && !socket.destroyed) {
       const blocks = await store.placedBlocksFrom(series, next, 100);
-      let sent = 0;
+      // One write per batch (not per record): the socket takes it in one go, back-pressure included.
+      const frames: Buffer[] = [];
+      let last = next - 1;
       for (const b of blocks) {
         for (let i = 0; i < b.rus.length; i++) {
           const seq = b.firstRecordSeq + i;
           if (seq < next) continue;
-          const xml = renderRecord(b.rus[i]!, { seqNum: seq, time: ipdrTime(b.receivedAtMs) });
-          await write(socket, encodeRecord(seq, xml));
-          next = seq + 1;
-          this.written = seq;
-          this.recordsSent++;
-          sent++;
+          frames.push(
+            encodeRecord(seq, renderRecord(b.rus[i]!, { seqNum: seq, time: ipdrTime(b.receivedAtMs) })),
+          );
+          last = seq;
         }
+      }
+      const sent = frames.length;
+      if (sent > 0) {
+        await write(socket, Buffer.concat(frames));
+        this.recordsSent += sent;
+        this.written = last;
+        next = last + 1;
       }
       if (socket.destroyed) break;
       if (this.health.failingSinceMs !== null || this.health.lastSuccessAtMs === null)

@@ -1,0 +1,130 @@
+/**
+ * The TCP feed under ingest load (docs/benchmarks.md): one CAM node (`tandem node`) with the feed on,
+ * the reference collector (confirming) in this process, LAM streams in a closed loop for `--seconds`.
+ * Measures acked RUs/s, records/s reaching the collector, and how far the feed lags behind.
+ *
+ *   node dist/bench/feed.js [--seconds 20] [--streams 4]
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import mariadb from 'mariadb';
+import { DtpSender } from '../lam/dtp-client.js';
+import { syntheticBlockRus } from '../lam/synthetic.js';
+import { silentLogger } from '../node/common/logger.js';
+import { sleep, waitFor } from '../node/common/process.js';
+import { LocalGaleraCluster } from '../node/replication/local-cluster.js';
+import { CamProcess, freePort } from '../ops/local-cam.js';
+import { OssCollector } from '../ops/oss-collector.js';
+import { arg, runBench, writeResults } from './common.js';
+
+const RUS_PER_BLOCK = 20;
+
+runBench(async () => {
+  const seconds = arg('seconds', 20);
+  const streams = arg('streams', 4);
+  const base = '/tmp/tandem-bench-feed';
+  rmSync(base, { recursive: true, force: true });
+  const cluster = new LocalGaleraCluster({ baseDir: join(base, 'galera'), basePort: 30300 });
+  await cluster.start();
+  const collector = new OssCollector(mkdtempSync(join(tmpdir(), 'tandem-bench-collector-')), true);
+  const ports = { primary: await freePort(), recovery: await freePort() };
+  await collector.listen('127.0.0.1', ports.primary);
+  await collector.listen('127.0.0.1', ports.recovery);
+  const cam = await CamProcess.create({
+    id: 'cam-feed',
+    dir: join(base, 'cam'),
+    database: cluster.connectionFor('a'),
+    logLevel: 'warn',
+    extra: {
+      cam: {
+        tcpIpEnabled: true,
+        tcpIpAddress: '127.0.0.1',
+        tcpIpPrimaryHostPort: ports.primary,
+        tcpIpRecoveryHostPort: ports.recovery,
+      },
+      ipdr: { intervalMs: 100 },
+      delivery: { intervalMs: 100 },
+    },
+  });
+  const senders: DtpSender[] = [];
+  let stopped = false;
+  try {
+    cam.start();
+    await cam.waitAccepting();
+    let acked = 0;
+    for (let i = 0; i < streams; i++) {
+      const lamId = `feed-${i}-${Date.now().toString(36)}`;
+      let seq = 0;
+      const s: DtpSender = new DtpSender({
+        target: cam.primaryTarget,
+        lamId,
+        stream: 'primary',
+        log: silentLogger(),
+        onAck: () => {
+          acked++;
+          if (!stopped)
+            s.send({ blockSeq: ++seq, createdAtMs: 0, rus: syntheticBlockRus(lamId, seq, RUS_PER_BLOCK) });
+        },
+      });
+      senders.push(s);
+      s.start();
+      for (let k = 0; k < 8; k++)
+        s.send({ blockSeq: ++seq, createdAtMs: 0, rus: syntheticBlockRus(lamId, seq, RUS_PER_BLOCK) });
+    }
+    const t0 = Date.now();
+    // Each second: acked RUs, records placed into IPDR files by the planner, records at the collector.
+    const conn = await mariadb.createConnection({ ...cluster.connectionFor('a'), bigIntAsNumber: true });
+    const placed = async () =>
+      Number(
+        (
+          await conn.query(
+            "SELECT COALESCE(MAX(next_record_seq), 1) - 1 AS n FROM ipdr_file WHERE series = 'primary'",
+          )
+        )[0].n,
+      );
+    const samples: { acked: number; placed: number; atCollector: number }[] = [];
+    while (Date.now() - t0 < seconds * 1000) {
+      await sleep(1000);
+      samples.push({
+        acked: acked * RUS_PER_BLOCK,
+        placed: await placed(),
+        atCollector: collector.last.get('primary') ?? 0,
+      });
+    }
+    stopped = true;
+    await Promise.all(senders.map((s) => s.drained()));
+    const ingestSeconds = (Date.now() - t0) / 1000;
+    const total = acked * RUS_PER_BLOCK;
+    await waitFor(
+      'the collector to have every record',
+      async () => ((collector.last.get('primary') ?? 0) >= total ? true : undefined),
+      {
+        timeoutMs: 600_000,
+        intervalMs: 100,
+      },
+    );
+    const feedSeconds = (Date.now() - t0) / 1000;
+    await conn.end();
+    const result = {
+      seconds,
+      streams,
+      ackedRusPerS: Math.round(total / ingestSeconds),
+      feedRecordsPerS: Math.round(total / feedSeconds),
+      drainAfterIngestS: Number((feedSeconds - ingestSeconds).toFixed(1)),
+      // Behind the acks: what the planner has not placed yet, and what the feed has not delivered.
+      planLagEachSecond: samples.map((x) => x.acked - x.placed),
+      feedLagEachSecond: samples.map((x) => x.placed - x.atCollector),
+      collector: { ...collector.stats, gaps: collector.stats.gaps.length },
+      loadavg1m: loadavg()[0],
+    };
+    process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+    writeResults('feed', result);
+  } finally {
+    stopped = true;
+    for (const s of senders) s.stop();
+    await cam.stop();
+    await collector.close();
+    await cluster.stopAll();
+  }
+});
