@@ -13,9 +13,9 @@ import {
   type GaleraClusterLayout,
   type GaleraMemberLayout,
   garbdArgs,
-  parseRecoveredPosition,
   renderMemberConfig,
 } from './galera-config.js';
+import { recoverPosition } from './recover.js';
 
 const run = promisify(execFile);
 
@@ -195,22 +195,11 @@ export class LocalGaleraCluster {
       return;
     }
     const m = this.member(name);
-    const position = await this.recoverPosition(m);
+    const position = await recoverPosition(
+      this.configPath(m),
+      join(this.opts.baseDir, m.name, 'recover.log'),
+    );
     this.startMember(m, position ? [`--wsrep_start_position=${position}`] : []);
-  }
-
-  /** `mariadbd --wsrep_recover`: the member's last committed position (uuid:seqno). */
-  private async recoverPosition(m: GaleraMemberLayout): Promise<string | undefined> {
-    const { stdout, stderr } = await run('mariadbd', [
-      `--defaults-file=${this.configPath(m)}`,
-      '--wsrep_recover',
-      `--log-error=${join(this.opts.baseDir, m.name, 'recover.log')}`,
-    ]).catch((err: { stdout?: string; stderr?: string }) => ({
-      stdout: err.stdout ?? '',
-      stderr: err.stderr ?? '',
-    }));
-    const recoverLog = readFileSync(join(this.opts.baseDir, m.name, 'recover.log'), 'utf8');
-    return parseRecoveredPosition(`${recoverLog}\n${stdout}\n${stderr}`);
   }
 
   async waitForState(

@@ -4,22 +4,14 @@
  * a new Primary component (as decideMemberStart says), and stops it with the node. A member left
  * running by a node that was killed is adopted, not started twice.
  */
-import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import type { Logger } from 'pino';
 import { type Daemon, isAlive, spawnDaemon, stopWithDeadline } from '../common/process.js';
 import type { GaleraConfig } from '../config/schema.js';
 import { parseGrastate } from './bootstrap.js';
-import {
-  type GaleraClusterLayout,
-  type GaleraMemberLayout,
-  parseRecoveredPosition,
-  renderMemberConfig,
-} from './galera-config.js';
-
-const run = promisify(execFile);
+import { type GaleraClusterLayout, type GaleraMemberLayout, renderMemberConfig } from './galera-config.js';
+import { recoverPosition } from './recover.js';
 
 export interface RecordedState {
   uuid: string | null;
@@ -102,18 +94,7 @@ export class ManagedMember {
   /** The member's last committed position (`--wsrep_recover`) and grastate.dat; once per start. */
   async recordedState(): Promise<RecordedState> {
     if (this.recorded) return this.recorded;
-    const logFile = join(this.g.dataDir, 'recover.log');
-    rmSync(logFile, { force: true });
-    const out = await run('mariadbd', [
-      `--defaults-file=${this.configPath}`,
-      '--wsrep_recover',
-      `--log-error=${logFile}`,
-    ]).catch((err: { stdout?: string; stderr?: string }) => ({
-      stdout: err.stdout ?? '',
-      stderr: err.stderr ?? '',
-    }));
-    const text = `${existsSync(logFile) ? readFileSync(logFile, 'utf8') : ''}\n${out.stdout}\n${out.stderr}`;
-    const position = parseRecoveredPosition(text);
+    const position = await recoverPosition(this.configPath, join(this.g.dataDir, 'recover.log'));
     const grastatePath = join(this.self.dataDir, 'grastate.dat');
     const grastate = parseGrastate(existsSync(grastatePath) ? readFileSync(grastatePath, 'utf8') : '');
     const seqno = position ? Number(position.slice(37)) : Number.NaN;
