@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { syncDir, writeFileDurably } from '../../common/durable-fs.js';
 import type { Connection, Database } from '../../replication/database.js';
+import { LeaseStore } from '../../role/lease-store.js';
 import { zipDocument } from './document.js';
 import {
   type PlanLimits,
@@ -53,32 +54,18 @@ const fromRow = (r: FileRow): PlannedFile => ({
   closedAtMs: r.closed_at_ms === null ? null : Number(r.closed_at_ms),
 });
 
-/** Takes or renews a lease; true while this node holds it. */
-export async function holdLease(
-  db: Database,
-  name: string,
-  owner: string,
-  ttlMs: number,
-  nowMs = Date.now(),
-): Promise<boolean> {
-  await db.query(
-    `INSERT INTO lease (name, owner, expires_at_ms) VALUES (?, ?, ?)
-     ON DUPLICATE KEY UPDATE
-       owner = IF(owner = VALUES(owner) OR expires_at_ms < ?, VALUES(owner), owner),
-       expires_at_ms = IF(owner = VALUES(owner), VALUES(expires_at_ms), expires_at_ms)`,
-    [name, owner, nowMs + ttlMs, nowMs],
-  );
-  const rows = await db.query<{ owner: string }[]>('SELECT owner FROM lease WHERE name = ?', [name]);
-  return rows[0]?.owner === owner;
-}
-
 export class IpdrPlanner {
+  /** A single node's job lease (the same lease mechanism as the pair's role lease). */
+  private readonly lease: LeaseStore;
+
   constructor(
     private readonly db: Database,
     private readonly nodeId: string,
     private readonly limits: PlanLimits,
     private readonly log: Logger,
-  ) {}
+  ) {
+    this.lease = new LeaseStore(db, LEASE, nodeId, LEASE_TTL_MS);
+  }
 
   /**
    * One round for every series, if this node holds the planner lease — or `roleHeld`: in a pair the
@@ -89,7 +76,7 @@ export class IpdrPlanner {
     batch = 500,
     roleHeld = false,
   ): Promise<{ leased: boolean; placed: number }> {
-    if (!roleHeld && !(await holdLease(this.db, LEASE, this.nodeId, LEASE_TTL_MS, nowMs)))
+    if (!roleHeld && (await this.lease.apply({ kind: 'acquire' }, nowMs))?.owner !== this.nodeId)
       return { leased: false, placed: 0 };
     let placed = 0;
     for (const series of SERIES) {
@@ -100,7 +87,7 @@ export class IpdrPlanner {
 
   /** Gives the lease up (graceful stop), so another node takes over without waiting for expiry. */
   async release(): Promise<void> {
-    await this.db.query('DELETE FROM lease WHERE name = ? AND owner = ?', [LEASE, this.nodeId]);
+    await this.lease.apply({ kind: 'release' }, Date.now());
   }
 
   private async planSeries(conn: Connection, series: Series, nowMs: number, batch: number): Promise<number> {
