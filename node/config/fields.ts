@@ -130,10 +130,11 @@ export const ABSOLUTE_PATH = {
   test: (v: string) => v.startsWith('/') && !v.includes('\0'),
   allowed: 'an absolute path',
 };
-export const OPTIONAL_ABSOLUTE_PATH = {
-  test: (v: string) => v === '' || ABSOLUTE_PATH.test(v),
-  allowed: 'an absolute path, or empty',
-};
+/** A rule that also accepts '' (a setting left unset), e.g. `orEmpty(IPV4)`. */
+export const orEmpty = (rule: { test: (v: string) => boolean; allowed: string }, allowed = rule.allowed) => ({
+  test: (v: string) => v === '' || rule.test(v),
+  allowed: `${allowed}, or empty`,
+});
 export const IDENTIFIER = {
   test: (v: string) => /^[A-Za-z0-9_.-]+$/.test(v),
   allowed: 'letters, digits, _ . -',

@@ -12,8 +12,8 @@ import {
   IPV4,
   int,
   LISTEN_ADDRESS,
-  OPTIONAL_ABSOLUTE_PATH,
   oneOf,
+  orEmpty,
   str,
 } from './fields.js';
 
@@ -156,7 +156,7 @@ export const deliverySchema = z.strictObject({
   ftpTls: oneOf(['off', 'explicit', 'implicit'] as const, 'off'),
   /** Verify the FTPS server's certificate (against the system CAs, or ftpTlsCaFile). */
   ftpTlsVerify: bool(true),
-  ftpTlsCaFile: str({ min: 0, max: 500, default: '', rule: OPTIONAL_ABSOLUTE_PATH }),
+  ftpTlsCaFile: str({ min: 0, max: 500, default: '', rule: orEmpty(ABSOLUTE_PATH) }),
   ftpTimeoutMs: int({ min: 100, max: 600_000, default: 30_000, unit: 'ms' }),
   retryInitialMs: int({ min: 10, max: 600_000, default: 1000, unit: 'ms' }),
   retryMaxMs: int({ min: 10, max: 3_600_000, default: 60_000, unit: 'ms' }),
@@ -173,18 +173,9 @@ export const deliverySchema = z.strictObject({
 });
 export type DeliveryConfig = z.output<typeof deliverySchema>;
 
-const OPTIONAL_IDENTIFIER = {
-  test: (v: string) => v === '' || IDENTIFIER.test(v),
-  allowed: 'a node id, or empty',
-};
-const OPTIONAL_IPV4 = {
-  test: (v: string) => v === '' || IPV4.test(v),
-  allowed: 'a dotted IPv4 address, or empty',
-};
-const OPTIONAL_LISTEN = {
-  test: (v: string) => v === '' || LISTEN_ADDRESS.test(v),
-  allowed: 'host:port, or empty',
-};
+const OPTIONAL_IDENTIFIER = orEmpty(IDENTIFIER, 'a node id');
+const OPTIONAL_IPV4 = orEmpty(IPV4);
+const OPTIONAL_LISTEN = orEmpty(LISTEN_ADDRESS, 'host:port');
 
 /** The hot-standby pair (node/role, node/heartbeat). Disabled: a single node that is always active. */
 export const pairSchema = z.strictObject({

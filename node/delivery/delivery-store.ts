@@ -26,25 +26,56 @@ export interface PlacedBlock {
 export class DeliveryStore {
   constructor(private readonly db: Database) {}
 
+  /**
+   * Per series, every closed file up to this number is delivered. Files are never removed from
+   * `ipdr_file`, so without this floor every round would scan the whole history; it only rises
+   * (closed files stay closed, deliveries are never undone) and is re-learnt from 0 at start-up.
+   */
+  private readonly deliveredThrough = new Map<Series, number>([
+    ['primary', 0],
+    ['recovery', 0],
+  ]);
+
+  private aboveFloor(): { sql: string; params: number[] } {
+    return {
+      sql: "((f.series = 'primary' AND f.file_seq > ?) OR (f.series = 'recovery' AND f.file_seq > ?))",
+      params: [this.deliveredThrough.get('primary')!, this.deliveredThrough.get('recovery')!],
+    };
+  }
+
   /** Closed files not yet delivered by FTP, oldest first. */
   async undeliveredFiles(limit = 100): Promise<ClosedFile[]> {
+    const floor = this.aboveFloor();
     const rows: { series: Series; file_seq: number; stem: string }[] = await this.db.query(
       `SELECT f.series, f.file_seq, f.stem FROM ipdr_file f
          LEFT JOIN ftp_delivery d ON d.series = f.series AND d.file_seq = f.file_seq
-        WHERE f.closed_at_ms IS NOT NULL AND d.file_seq IS NULL
+        WHERE ${floor.sql} AND f.closed_at_ms IS NOT NULL AND d.file_seq IS NULL
         ORDER BY f.closed_at_ms, f.series, f.file_seq LIMIT ?`,
-      [limit],
+      [...floor.params, limit],
     );
     return rows.map((r) => ({ series: r.series, fileSeq: r.file_seq, stem: r.stem }));
   }
 
+  /** How many closed files wait for FTP; moves the floor up past what is delivered. */
   async countUndeliveredFiles(): Promise<number> {
-    const rows: { n: number }[] = await this.db.query(
-      `SELECT COUNT(*) AS n FROM ipdr_file f
-         LEFT JOIN ftp_delivery d ON d.series = f.series AND d.file_seq = f.file_seq
-        WHERE f.closed_at_ms IS NOT NULL AND d.file_seq IS NULL`,
-    );
-    return Number(rows[0]?.n ?? 0);
+    const floor = this.aboveFloor();
+    const rows: { series: Series; waiting: number; first_waiting: number | null; last_closed: number }[] =
+      await this.db.query(
+        `SELECT f.series, SUM(d.file_seq IS NULL) AS waiting,
+                MIN(IF(d.file_seq IS NULL, f.file_seq, NULL)) AS first_waiting, MAX(f.file_seq) AS last_closed
+           FROM ipdr_file f
+           LEFT JOIN ftp_delivery d ON d.series = f.series AND d.file_seq = f.file_seq
+          WHERE ${floor.sql} AND f.closed_at_ms IS NOT NULL
+          GROUP BY f.series`,
+        floor.params,
+      );
+    let waiting = 0;
+    for (const r of rows) {
+      waiting += Number(r.waiting);
+      const through = r.first_waiting === null ? Number(r.last_closed) : Number(r.first_waiting) - 1;
+      this.deliveredThrough.set(r.series, Math.max(this.deliveredThrough.get(r.series)!, through));
+    }
+    return waiting;
   }
 
   /** Files delivered by FTP with a file_seq above `after` (every node marks its copies). */
@@ -89,8 +120,9 @@ export class DeliveryStore {
 
   /** The next record number the planner will give in `series` (1 when none is placed yet). */
   async nextRecordSeq(series: Series): Promise<number> {
-    const rows: { n: number | null }[] = await this.db.query(
-      'SELECT MAX(next_record_seq) AS n FROM ipdr_file WHERE series = ?',
+    // The newest file has the highest next_record_seq; read it by the primary key, not by a scan.
+    const rows: { n: number }[] = await this.db.query(
+      'SELECT next_record_seq AS n FROM ipdr_file WHERE series = ? ORDER BY file_seq DESC LIMIT 1',
       [series],
     );
     return Number(rows[0]?.n ?? 1);
