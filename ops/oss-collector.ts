@@ -9,6 +9,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { writeFileDurably } from '../node/common/durable-fs.js';
 import { CamFrameParser, encodeAck, encodeResume, type Series } from '../node/delivery/feed-protocol.js';
+import { freePort } from './local-process.js';
 
 export interface CollectorStats {
   connections: number;
@@ -32,7 +33,7 @@ export class OssCollector {
   private readonly sockets = new Set<Socket>();
 
   constructor(
-    private readonly outDir: string,
+    readonly outDir: string,
     private readonly confirm = true,
   ) {
     mkdirSync(outDir, { recursive: true });
@@ -40,6 +41,18 @@ export class OssCollector {
       const p = this.positionPath(s);
       this.last.set(s, existsSync(p) ? Number(readFileSync(p, 'utf8')) : 0);
     }
+  }
+
+  /** A collector on two free loopback ports (tests, benchmarks), as the CAM's primary and recovery ports. */
+  static async onFreePorts(
+    outDir: string,
+    confirm = true,
+  ): Promise<{ collector: OssCollector; ports: { primary: number; recovery: number } }> {
+    const collector = new OssCollector(outDir, confirm);
+    const ports = { primary: await freePort(), recovery: await freePort() };
+    await collector.listen('127.0.0.1', ports.primary);
+    await collector.listen('127.0.0.1', ports.recovery);
+    return { collector, ports };
   }
 
   async listen(host: string, port: number): Promise<number> {

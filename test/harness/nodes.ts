@@ -3,9 +3,10 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DtpSender } from '../../lam/dtp-client.js';
+import { syntheticBlockRus } from '../../lam/synthetic.js';
 import { CamNode } from '../../node/cam-node.js';
 import { createLogger, silentLogger } from '../../node/common/logger.js';
-import { waitFor } from '../../node/common/process.js';
+import { sleep, waitFor } from '../../node/common/process.js';
 import { type NodeConfig, parseNodeConfig } from '../../node/config/schema.js';
 import { freePort } from '../../ops/local-cam.js';
 import { databaseConfigFor } from './galera.js';
@@ -71,4 +72,30 @@ export function sender(
   const s = new DtpSender({ target, lamId, stream, log: silentLogger(), onAck });
   s.start();
   return s;
+}
+
+/**
+ * Sends `blocks` blocks of 5 RUs on the primary and on the recovery stream of a CAM (one new LAM on
+ * each), `pauseMs` apart, and waits until every block is acked. Returns the RUs per stream and the LAM ids.
+ */
+export async function loadBothStreams(
+  target: { primary: string; recovery: string },
+  blocks: number,
+  pauseMs: number,
+  prefix: string,
+): Promise<{ primary: number; recovery: number; lams: string[] }> {
+  const lams = [uniqueLamId(`${prefix}-p`), uniqueLamId(`${prefix}-r`)];
+  const senders = [
+    sender(target.primary, lams[0]!, 'primary'),
+    sender(target.recovery, lams[1]!, 'recovery'),
+  ];
+  for (let seq = 1; seq <= blocks; seq++) {
+    senders.forEach((s, i) => {
+      s.send({ blockSeq: seq, createdAtMs: 0, rus: syntheticBlockRus(lams[i]!, seq, 5) });
+    });
+    await sleep(pauseMs);
+  }
+  await Promise.all(senders.map((s) => s.drained()));
+  for (const s of senders) s.stop();
+  return { primary: blocks * 5, recovery: blocks * 5, lams };
 }

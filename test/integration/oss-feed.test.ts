@@ -7,14 +7,13 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { syntheticBlockRus } from '../../lam/synthetic.js';
 import type { CamNode } from '../../node/cam-node.js';
 import { sleep, waitFor } from '../../node/common/process.js';
 import { ALARM_FEED_FAILURE } from '../../node/delivery/delivery.js';
 import { freePort } from '../../ops/local-cam.js';
 import { OssCollector } from '../../ops/oss-collector.js';
 import { freshDatabase } from '../harness/galera.js';
-import { sender, startCamNode, uniqueLamId } from '../harness/nodes.js';
+import { loadBothStreams, startCamNode } from '../harness/nodes.js';
 
 const nodes: CamNode[] = [];
 const collectors: OssCollector[] = [];
@@ -24,11 +23,11 @@ afterEach(async () => {
 });
 
 async function collector(confirm = true) {
-  const c = new OssCollector(mkdtempSync(join(tmpdir(), 'tandem-oss-')), confirm);
+  const { collector: c, ports } = await OssCollector.onFreePorts(
+    mkdtempSync(join(tmpdir(), 'tandem-oss-')),
+    confirm,
+  );
   collectors.push(c);
-  const ports = { primary: await freePort(), recovery: await freePort() };
-  await c.listen('127.0.0.1', ports.primary);
-  await c.listen('127.0.0.1', ports.recovery);
   return { c, ports };
 }
 
@@ -55,23 +54,8 @@ async function feedingNode(
   return started;
 }
 
-/** Sends `blocks` blocks of 5 RUs on each stream; returns the RU count per stream once all are acked. */
-async function load(target: { primary: string; recovery: string }, blocks: number, pauseMs = 10) {
-  const lams = [uniqueLamId('feed-p'), uniqueLamId('feed-r')];
-  const senders = [
-    sender(target.primary, lams[0]!, 'primary'),
-    sender(target.recovery, lams[1]!, 'recovery'),
-  ];
-  for (let seq = 1; seq <= blocks; seq++) {
-    senders.forEach((s, i) => {
-      s.send({ blockSeq: seq, createdAtMs: 0, rus: syntheticBlockRus(lams[i]!, seq, 5) });
-    });
-    await sleep(pauseMs);
-  }
-  await Promise.all(senders.map((s) => s.drained()));
-  for (const s of senders) s.stop();
-  return { primary: blocks * 5, recovery: blocks * 5, lams };
-}
+const load = (target: { primary: string; recovery: string }, blocks: number, pauseMs = 10) =>
+  loadBothStreams(target, blocks, pauseMs, 'feed');
 
 async function allReceived(c: OssCollector, total: { primary: number; recovery: number }) {
   await waitFor(
@@ -83,9 +67,9 @@ async function allReceived(c: OssCollector, total: { primary: number; recovery: 
 }
 
 /** Each LAM's RUs appear in the collector's files once each, in order of their block numbers. */
-function expectEachRuOnce(c: OssCollector, dir: string, lams: string[], perLam: number) {
+function expectEachRuOnce(c: OssCollector, lams: string[], perLam: number) {
   lams.forEach((lam, i) => {
-    const text = readFileSync(join(dir, `${i === 0 ? 'primary' : 'recovery'}.xml`), 'utf8');
+    const text = readFileSync(join(c.outDir, `${i === 0 ? 'primary' : 'recovery'}.xml`), 'utf8');
     const ids = [...text.matchAll(new RegExp(`<uID>(${lam}-\\d+@[^<]*)</uID>`, 'g'))].map((m) => m[1]);
     expect(ids.length).toBe(perLam);
     expect(new Set(ids).size).toBe(perLam);
@@ -109,7 +93,7 @@ describe('TCP feed', () => {
     expect(c.stats.gaps).toEqual([]);
     expect(c.stats.duplicates).toBe(0);
     expect(c.stats.connections).toBeGreaterThanOrEqual(2 + 6);
-    expectEachRuOnce(c, c['outDir'], total.lams, total.primary);
+    expectEachRuOnce(c, total.lams, total.primary);
     await waitFor(
       'confirmations saved',
       async () => {

@@ -4,14 +4,13 @@
  * Each test has its own database, so only its own files are in the backlog.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { syntheticBlockRus } from '../../lam/synthetic.js';
 import type { CamNode } from '../../node/cam-node.js';
 import { sleep, waitFor } from '../../node/common/process.js';
 import { ALARM_FTP_FAILURE } from '../../node/delivery/delivery.js';
 import type { LocalFtpServer } from '../../ops/local-ftp.js';
 import { expectAllDelivered, filesIn, ftpPushConfig, ftpServer, renamesPerFile } from '../harness/ftp.js';
 import { freshDatabase } from '../harness/galera.js';
-import { sender, startCamNode, uniqueLamId } from '../harness/nodes.js';
+import { loadBothStreams, startCamNode } from '../harness/nodes.js';
 
 const servers: LocalFtpServer[] = [];
 const nodes: CamNode[] = [];
@@ -38,22 +37,8 @@ async function startPushingNode(
   return started;
 }
 
-/** Sends `blocks` blocks of 5 RUs on each stream and waits for every ack. */
-async function load(target: { primary: string; recovery: string }, blocks: number, pauseMs = 20) {
-  const lams = [uniqueLamId('ftp-p'), uniqueLamId('ftp-r')];
-  const senders = [
-    sender(target.primary, lams[0]!, 'primary'),
-    sender(target.recovery, lams[1]!, 'recovery'),
-  ];
-  for (let seq = 1; seq <= blocks; seq++) {
-    senders.forEach((s, i) => {
-      s.send({ blockSeq: seq, createdAtMs: 0, rus: syntheticBlockRus(lams[i]!, seq, 5) });
-    });
-    await sleep(pauseMs);
-  }
-  await Promise.all(senders.map((s) => s.drained()));
-  for (const s of senders) s.stop();
-}
+const load = (target: { primary: string; recovery: string }, blocks: number, pauseMs = 20) =>
+  loadBothStreams(target, blocks, pauseMs, 'ftp');
 
 const closedCount = (acct: string) => filesIn(acct).filter((f) => !f.endsWith('.active')).length;
 const status = (node: CamNode) => node.status().delivery!.ftp!;
