@@ -1,6 +1,9 @@
 /** Shared plumbing of the benchmarks: arguments, percentiles, result files, exit codes. */
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { DtpSender } from '../lam/dtp-client.js';
+import { syntheticBlockRus } from '../lam/synthetic.js';
+import { silentLogger } from '../node/common/logger.js';
 import { LocalGaleraCluster } from '../node/replication/local-cluster.js';
 import { createLocalPair, type LocalPair } from '../ops/local-pair.js';
 
@@ -62,6 +65,48 @@ export async function startBenchPair(o: {
     stop: async () => {
       for (const n of pair.nodes) await n.stop();
       await cluster.stopAll();
+    },
+  };
+}
+
+/**
+ * LAM streams in a closed loop: each keeps `outstanding` blocks of `rusPerBlock` RUs unacknowledged
+ * until `stop()`, which waits for the last acks. `onAck` sees every ack.
+ */
+export function closedLoopStreams(o: {
+  target: string;
+  streams: number;
+  outstanding: number;
+  rusPerBlock: number;
+  prefix: string;
+  onAck?: () => void;
+}): { stop: () => Promise<void> } {
+  let stopped = false;
+  const senders: DtpSender[] = [];
+  for (let i = 0; i < o.streams; i++) {
+    const lamId = `${o.prefix}-${i}-${Date.now().toString(36)}`;
+    let seq = 0;
+    const sendNext = () =>
+      s.send({ blockSeq: ++seq, createdAtMs: 0, rus: syntheticBlockRus(lamId, seq, o.rusPerBlock) });
+    const s: DtpSender = new DtpSender({
+      target: o.target,
+      lamId,
+      stream: 'primary',
+      log: silentLogger(),
+      onAck: () => {
+        o.onAck?.();
+        if (!stopped) sendNext();
+      },
+    });
+    senders.push(s);
+    s.start();
+    for (let k = 0; k < o.outstanding; k++) sendNext();
+  }
+  return {
+    stop: async () => {
+      stopped = true;
+      await Promise.all(senders.map((s) => s.drained()));
+      for (const s of senders) s.stop();
     },
   };
 }

@@ -9,14 +9,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mariadb from 'mariadb';
-import { DtpSender } from '../lam/dtp-client.js';
-import { syntheticBlockRus } from '../lam/synthetic.js';
-import { silentLogger } from '../node/common/logger.js';
 import { sleep, waitFor } from '../node/common/process.js';
 import { LocalGaleraCluster } from '../node/replication/local-cluster.js';
-import { CamProcess, freePort } from '../ops/local-cam.js';
+import { CamProcess } from '../ops/local-cam.js';
 import { OssCollector } from '../ops/oss-collector.js';
-import { arg, runBench, writeResults } from './common.js';
+import { arg, closedLoopStreams, runBench, writeResults } from './common.js';
 
 const RUS_PER_BLOCK = 20;
 
@@ -27,10 +24,9 @@ runBench(async () => {
   rmSync(base, { recursive: true, force: true });
   const cluster = new LocalGaleraCluster({ baseDir: join(base, 'galera'), basePort: 30300 });
   await cluster.start();
-  const collector = new OssCollector(mkdtempSync(join(tmpdir(), 'tandem-bench-collector-')), true);
-  const ports = { primary: await freePort(), recovery: await freePort() };
-  await collector.listen('127.0.0.1', ports.primary);
-  await collector.listen('127.0.0.1', ports.recovery);
+  const { collector, ports } = await OssCollector.onFreePorts(
+    mkdtempSync(join(tmpdir(), 'tandem-bench-collector-')),
+  );
   const cam = await CamProcess.create({
     id: 'cam-feed',
     dir: join(base, 'cam'),
@@ -47,31 +43,19 @@ runBench(async () => {
       delivery: { intervalMs: 100 },
     },
   });
-  const senders: DtpSender[] = [];
-  let stopped = false;
+  let load: { stop: () => Promise<void> } | undefined;
   try {
     cam.start();
     await cam.waitAccepting();
     let acked = 0;
-    for (let i = 0; i < streams; i++) {
-      const lamId = `feed-${i}-${Date.now().toString(36)}`;
-      let seq = 0;
-      const s: DtpSender = new DtpSender({
-        target: cam.primaryTarget,
-        lamId,
-        stream: 'primary',
-        log: silentLogger(),
-        onAck: () => {
-          acked++;
-          if (!stopped)
-            s.send({ blockSeq: ++seq, createdAtMs: 0, rus: syntheticBlockRus(lamId, seq, RUS_PER_BLOCK) });
-        },
-      });
-      senders.push(s);
-      s.start();
-      for (let k = 0; k < 8; k++)
-        s.send({ blockSeq: ++seq, createdAtMs: 0, rus: syntheticBlockRus(lamId, seq, RUS_PER_BLOCK) });
-    }
+    load = closedLoopStreams({
+      target: cam.primaryTarget,
+      streams,
+      outstanding: 8,
+      rusPerBlock: RUS_PER_BLOCK,
+      prefix: 'feed',
+      onAck: () => acked++,
+    });
     const t0 = Date.now();
     // Each second: acked RUs, records placed into IPDR files by the planner, records at the collector.
     const conn = await mariadb.createConnection({ ...cluster.connectionFor('a'), bigIntAsNumber: true });
@@ -92,8 +76,8 @@ runBench(async () => {
         atCollector: collector.last.get('primary') ?? 0,
       });
     }
-    stopped = true;
-    await Promise.all(senders.map((s) => s.drained()));
+    await load.stop();
+    load = undefined;
     const ingestSeconds = (Date.now() - t0) / 1000;
     const total = acked * RUS_PER_BLOCK;
     await waitFor(
@@ -121,8 +105,7 @@ runBench(async () => {
     process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
     writeResults('feed', result);
   } finally {
-    stopped = true;
-    for (const s of senders) s.stop();
+    await load?.stop();
     await cam.stop();
     await collector.close();
     await cluster.stopAll();

@@ -7,11 +7,8 @@
  *   node dist/bench/pair-load.js [--seconds 60] [--streams 16]
  */
 import { loadavg } from 'node:os';
-import { DtpSender } from '../lam/dtp-client.js';
-import { syntheticBlockRus } from '../lam/synthetic.js';
-import { silentLogger } from '../node/common/logger.js';
 import { sleep } from '../node/common/process.js';
-import { arg, runBench, startBenchPair, writeResults } from './common.js';
+import { arg, closedLoopStreams, runBench, startBenchPair, writeResults } from './common.js';
 
 interface NodeStatus {
   role: {
@@ -30,42 +27,31 @@ runBench(async () => {
     basePort: 29300,
     logicalIp: '127.0.0.79',
   });
-  const senders: DtpSender[] = [];
-  let stopped = false;
+  let load: { stop: () => Promise<void> } | undefined;
   try {
     const startEpoch = ((await pair.a.status()) as unknown as NodeStatus).role.lease?.epoch ?? 0;
     const ackTimes: number[] = [];
-    for (let i = 0; i < streams; i++) {
-      const lamId = `load-${i}-${Date.now().toString(36)}`;
-      let seq = 0;
-      const s: DtpSender = new DtpSender({
-        target: pair.primaryTarget,
-        lamId,
-        stream: 'primary',
-        log: silentLogger(),
-        onAck: () => {
-          ackTimes.push(Date.now());
-          if (!stopped) s.send({ blockSeq: ++seq, createdAtMs: 0, rus: syntheticBlockRus(lamId, seq, 20) });
-        },
-      });
-      senders.push(s);
-      s.start();
-      for (let k = 0; k < 16; k++)
-        s.send({ blockSeq: ++seq, createdAtMs: 0, rus: syntheticBlockRus(lamId, seq, 20) });
-    }
+    load = closedLoopStreams({
+      target: pair.primaryTarget,
+      streams,
+      outstanding: 16,
+      rusPerBlock: 20,
+      prefix: 'load',
+      onAck: () => ackTimes.push(Date.now()),
+    });
     const t0 = Date.now();
     let minClusterSize = 3;
-    const load: number[] = [];
+    const loadAvg: number[] = [];
     while (Date.now() - t0 < seconds * 1000) {
       await sleep(250);
       for (const n of pair.nodes) {
         const st = (await n.status().catch(() => null)) as unknown as NodeStatus | null;
         if (st?.database.clusterSize) minClusterSize = Math.min(minClusterSize, st.database.clusterSize);
       }
-      if (load.length < (Date.now() - t0) / 5000) load.push(loadavg()[0]!);
+      if (loadAvg.length < (Date.now() - t0) / 5000) loadAvg.push(loadavg()[0]!);
     }
-    stopped = true;
-    await Promise.all(senders.map((s) => s.drained()));
+    await load.stop();
+    load = undefined;
     const statuses = (await Promise.all(pair.nodes.map((n) => n.status()))) as unknown as NodeStatus[];
     const changes = statuses.flatMap((st, i) =>
       st.role.history.filter((h) => Date.parse(h.at) >= t0).map((h) => ({ node: pair.nodes[i]!.id, ...h })),
@@ -85,14 +71,13 @@ runBench(async () => {
       leaseEpochSteps: endEpoch - startEpoch,
       minGaleraClusterSize: minClusterSize,
       ackGapsOver1s: gaps,
-      loadavg1m: load,
+      loadavg1m: loadAvg,
       settings: { leaseTtlMs: 1500, demoteAfterMs: 1000, tickMs: 100 },
     };
     process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
     writeResults('pair-load', result);
   } finally {
-    stopped = true;
-    for (const s of senders) s.stop();
+    await load?.stop();
     await stop();
   }
 });
