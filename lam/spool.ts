@@ -13,7 +13,6 @@ import {
   open,
   readdir,
   readFile,
-  rename,
   rm,
   writeFile,
 } from 'node:fs/promises';
@@ -21,7 +20,7 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { LedgerBlock } from '../node/accounting/block.js';
 import { decodeSegment, encodeBlock } from '../node/common/block-record.js';
-import { syncDir } from '../node/common/durable-fs.js';
+import { renameDurably, syncDir } from '../node/common/durable-fs.js';
 import { parseSpoolName, type SpoolState, shouldRotate, spoolStem } from './spool-names.js';
 
 export interface SpoolFile {
@@ -130,7 +129,7 @@ export class Spool {
       this.files.delete(file.stem);
       return;
     }
-    await rename(join(this.dir, fileName(file)), join(this.dir, `${file.stem}.closed`));
+    await renameDurably(join(this.dir, fileName(file)), join(this.dir, `${file.stem}.closed`));
     file.state = 'closed';
     await this.removeIfDone(file);
   }
@@ -163,7 +162,7 @@ export class Spool {
 
   async markReading(file: SpoolFile): Promise<void> {
     if (file.state !== 'closed') return;
-    await rename(join(this.dir, fileName(file)), join(this.dir, `${file.stem}.reading`));
+    await renameDurably(join(this.dir, fileName(file)), join(this.dir, `${file.stem}.reading`));
     file.state = 'reading';
   }
 
@@ -227,7 +226,7 @@ export class Spool {
       let path = join(this.dir, name);
       if (parsed.state !== 'closed') {
         const closedPath = join(this.dir, `${parsed.stem}.closed`);
-        await rename(path, closedPath);
+        await renameDurably(path, closedPath);
         path = closedPath;
       }
       const buf = await readFile(path);

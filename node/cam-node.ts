@@ -10,8 +10,10 @@ import { GroupCommitter } from './accounting/ingest.js';
 import { recorderId } from './accounting/ipdr/document.js';
 import { IpdrPlanner, IpdrRenderer, LEASE_TTL_MS } from './accounting/ipdr/ledger-ipdr.js';
 import { Journal } from './accounting/journal.js';
+import { JournalCheckpoint } from './accounting/journal-checkpoint.js';
 import { LamRegistry } from './accounting/lam-registry.js';
 import { Ledger } from './accounting/ledger.js';
+import { JournalQuarantine } from './accounting/quarantine.js';
 import { type ReplayReport, replayJournal } from './accounting/replay.js';
 import { AlarmRegistry } from './alarms/alarms.js';
 import { DiskMonitor, deviceOf } from './alarms/disk-monitor.js';
@@ -22,7 +24,8 @@ import type { NodeConfig } from './config/schema.js';
 import { Delivery } from './delivery/delivery.js';
 import { type Beat, Heartbeat } from './heartbeat/heartbeat.js';
 import { decideMemberStart, type MemberStart, type PeerMember } from './replication/bootstrap.js';
-import { Database } from './replication/database.js';
+import { Database, isRejectedForGood } from './replication/database.js';
+import { describeDbError } from './replication/db-errors.js';
 import { ManagedMember } from './replication/managed-member.js';
 import { MemberHealthMonitor } from './replication/member-health.js';
 import { migrate } from './replication/migrations.js';
@@ -32,6 +35,7 @@ import { IprouteVip, KeepalivedVip, LocalVip, NoVip, type VipDriver } from './vi
 export const ALARM_DB_NOT_WRITABLE = 'DatabaseNotWritable';
 export const ALARM_JOURNAL_FAILURE = 'JournalWriteFailure';
 export const ALARM_JOURNAL_CORRUPT = 'JournalCorrupt';
+export const ALARM_JOURNAL_QUARANTINED = 'JournalRecordQuarantined';
 export const ALARM_DISK_MAJOR = 'DiskMajorAlarm';
 export const ALARM_DISK_CRITICAL = 'DiskCriticalAlarm';
 export const ALARM_IPDR_FAILURE = 'IpdrRenderFailure';
@@ -48,6 +52,10 @@ export class CamNode {
   private replaying = false;
   private needsReplay = true;
   private lastReplay: ReplayReport | undefined;
+  private replayError: string | undefined;
+  private quarantine: JournalQuarantine | undefined;
+  private checkpoint: JournalCheckpoint | undefined;
+  private checkpointTimer: NodeJS.Timeout | undefined;
   private stopping = false;
   private readonly disks: DiskMonitor[] = [];
   private planner: IpdrPlanner | undefined;
@@ -204,7 +212,7 @@ export class CamNode {
     if (this.stopping) return { ready: false, reason: 'CAM is shutting down' };
     const h = this.health.health;
     if (!h.writable) return { ready: false, reason: h.reason };
-    if (this.replaying || this.needsReplay) return { ready: false, reason: 'CAM is replaying its journal' };
+    if (this.replaying || this.needsReplay) return { ready: false, reason: this.replayRefusal() };
     return { ready: true, reason: '' };
   }
 
@@ -252,9 +260,15 @@ export class CamNode {
     if (this.stopping) return 'CAM is shutting down';
     const h = this.health.health;
     if (!h.writable) return h.reason;
-    if (this.replaying || this.needsReplay) return 'CAM is replaying its journal into the ledger';
+    if (this.replaying || this.needsReplay) return this.replayRefusal();
     if (this.role && !this.role.acking()) return `not the active node (${this.role.state.reason})`;
     return undefined;
+  }
+
+  private replayRefusal(): string {
+    return this.replayError
+      ? `CAM is replaying its journal into the ledger (last attempt: ${this.replayError})`
+      : 'CAM is replaying its journal into the ledger';
   }
 
   /**
@@ -311,13 +325,24 @@ export class CamNode {
       config.journal,
       log.child({ part: 'journal' }),
     );
+    this.quarantine = await JournalQuarantine.open(this.journal.dir);
+    this.checkpoint = new JournalCheckpoint(this.journal.dir, this.db, config.node.id);
+    this.raiseQuarantineAlarm();
+    this.checkpointTimer = setInterval(
+      () => void this.extendCheckpoint(),
+      config.journal.checkpointIntervalMs,
+    );
     this.committer = new GroupCommitter(
       this.journal,
       this.ledger,
-      config.ingest.maxBatchBlocks,
+      {
+        maxBatchBlocks: config.ingest.maxBatchBlocks,
+        isRejectedForGood,
+        describe: describeDbError,
+        onBatchError: (err) => this.onBatchError(err),
+        onBatchStored: () => this.alarms.clear(ALARM_JOURNAL_FAILURE, 'journal writes succeed again'),
+      },
       log.child({ part: 'ingest' }),
-      (err) => this.onBatchError(err),
-      () => this.alarms.clear(ALARM_JOURNAL_FAILURE, 'journal writes succeed again'),
     );
     this.health.onChange((h) => this.onHealthChange(h.writable, h.reason));
     await this.health.checkNow();
@@ -362,6 +387,7 @@ export class CamNode {
   async stop(): Promise<void> {
     this.stopping = true;
     clearInterval(this.memberWatchdog);
+    clearInterval(this.checkpointTimer);
     await this.role?.stop(); // gives the lease up, closes the listeners, drops the logical IP
     await this.heartbeat?.stop();
     await this.vip.stop().catch(() => undefined);
@@ -408,7 +434,15 @@ export class CamNode {
       },
       ingest: this.committer?.stats ?? null,
       dtp: this.dtp ? { ...this.dtp.counters, streams: this.dtp.listStreams() } : null,
-      journal: { dir: this.journal?.dir ?? null, lastReplay: this.lastReplay ?? null },
+      journal: {
+        dir: this.journal?.dir ?? null,
+        lastReplay: this.lastReplay
+          ? { ...this.lastReplay, quarantined: this.lastReplay.quarantined.length }
+          : null,
+        replayError: this.replayError ?? null,
+        quarantined: this.quarantine?.count ?? 0,
+        recentlyQuarantined: this.quarantine?.recent(5) ?? [],
+      },
       disks: this.disks.map((d) => ({ what: d.what, usedPercent: Number(d.usedPercent.toFixed(1)) })),
       active: this.isActive(),
       role: this.role
@@ -612,17 +646,21 @@ export class CamNode {
   }
 
   private async replay(): Promise<void> {
-    if (!this.journal) return;
+    if (!this.journal || !this.quarantine || !this.checkpoint) return;
     this.replaying = true;
     try {
-      for (;;) {
+      for (let attempt = 1; ; attempt++) {
         try {
           await this.committer?.idle();
-          this.lastReplay = await replayJournal(
-            this.journal,
-            this.ledger,
-            this.log.child({ part: 'replay' }),
-          );
+          this.lastReplay = await replayJournal({
+            journal: this.journal,
+            ledger: this.ledger,
+            quarantine: this.quarantine,
+            checkpoint: this.checkpoint,
+            isRejectedForGood,
+            log: this.log.child({ part: 'replay' }),
+          });
+          this.replayError = undefined;
           if (this.lastReplay.corruptSegments.length > 0) {
             this.alarms.raise(
               ALARM_JOURNAL_CORRUPT,
@@ -630,18 +668,50 @@ export class CamNode {
               `journal segments with a corrupt record: ${this.lastReplay.corruptSegments.join(', ')}`,
             );
           }
+          this.raiseQuarantineAlarm();
           await this.journal.prune();
           this.needsReplay = false;
           return;
         } catch (err) {
-          this.log.warn({ err: (err as Error).message }, 'journal replay failed; retrying');
+          // Named in the refusal LAMs get and in status: which segment and block, and why.
+          this.replayError = describeDbError(err);
+          this.log.warn({ attempt, err: this.replayError }, 'journal replay failed; retrying');
           if (this.stopping) return;
-          await sleep(500);
+          await sleep(Math.min(5000, 250 * attempt));
         }
       }
     } finally {
       this.replaying = false;
     }
+  }
+
+  private raiseQuarantineAlarm(): void {
+    const q = this.quarantine;
+    if (!q || q.count === 0) return;
+    const last = q.recent(1)[0]!;
+    this.alarms.raise(
+      ALARM_JOURNAL_QUARANTINED,
+      'major',
+      `${q.count} journal record(s) refused by the ledger for good and quarantined in ${q.dir}; ` +
+        `latest: block ${last.blockSeq} of LAM ${last.lamId} (${last.reason})`,
+    );
+  }
+
+  /**
+   * While running: segments sealed since the last checkpoint hold only settled batches (the
+   * committer stores one batch at a time and a segment is sealed when the next batch starts), so
+   * the checkpoint can cover them without reading them back.
+   */
+  private async extendCheckpoint(): Promise<void> {
+    const { journal, checkpoint } = this;
+    if (!journal || !checkpoint || this.replaying || this.needsReplay || !this.health.health.writable) return;
+    const existing = await journal.earlierSegments();
+    const covered = checkpoint.covered();
+    const sealed = existing.filter((s) => !covered.has(s));
+    if (sealed.length === 0) return;
+    await checkpoint
+      .extend(sealed, existing)
+      .catch((err) => this.log.warn({ err: describeDbError(err) }, 'journal checkpoint not extended'));
   }
 
   private onBatchError(err: unknown): void {

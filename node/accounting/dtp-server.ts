@@ -13,9 +13,11 @@ import {
   type LamFrame,
   type WireError,
 } from '../../proto/dtp.js';
-import { DatabaseUnavailableError } from '../replication/database.js';
+import { isUnavailable } from '../replication/database.js';
+import { describeDbError } from '../replication/db-errors.js';
 import type { LedgerBlock, StoreOutcome, StreamKind } from './block.js';
 import { checkBlock, checkHello, MAX_RUS_PER_BLOCK, type Session } from './dtp-validation.js';
+import { BlockRejectedError } from './ingest.js';
 
 export interface DtpServerOptions {
   nodeId: string;
@@ -269,12 +271,7 @@ export class DtpServer {
         },
         (err: unknown) => {
           inFlight--;
-          const unavailable = err instanceof DatabaseUnavailableError;
-          close({
-            code: unavailable ? 'ERROR_CODE_NOT_ACCEPTING' : 'ERROR_CODE_INTERNAL',
-            message: `block ${checked.value.blockSeq} not stored: ${(err as Error).message}`,
-            block_seq: checked.value.blockSeq,
-          });
+          close(storeFailure(checked.value.blockSeq, err));
         },
       );
     };
@@ -309,4 +306,21 @@ export class DtpServer {
       finish();
     });
   }
+}
+
+/** The typed Error for a block that could not be stored; never the SQL statement or its values. */
+export function storeFailure(blockSeq: number, err: unknown): WireError {
+  if (err instanceof BlockRejectedError)
+    return { code: 'ERROR_CODE_INVALID_BLOCK', message: err.message, block_seq: blockSeq };
+  if (isUnavailable(err))
+    return {
+      code: 'ERROR_CODE_NOT_ACCEPTING',
+      message: `block ${blockSeq} not stored: ${describeDbError(err)}; resend it later`,
+      block_seq: blockSeq,
+    };
+  return {
+    code: 'ERROR_CODE_INTERNAL',
+    message: `block ${blockSeq} not stored: ${describeDbError(err)}; resend it`,
+    block_seq: blockSeq,
+  };
 }

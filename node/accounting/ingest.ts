@@ -13,6 +13,28 @@ export interface LedgerStore {
   storeBatch(blocks: readonly LedgerBlock[]): Promise<StoreOutcome[]>;
 }
 
+/** The ledger refused this one block for good (the reason names the condition, never SQL). */
+export class BlockRejectedError extends Error {
+  constructor(
+    readonly blockSeq: number,
+    readonly reason: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`the ledger refused block ${blockSeq}: ${reason}`, options);
+    this.name = 'BlockRejectedError';
+  }
+}
+
+export interface GroupCommitOptions {
+  maxBatchBlocks: number;
+  /** True when the ledger's error is about this data (it would fail the same way again). */
+  isRejectedForGood?: (err: unknown) => boolean;
+  /** The error in words fit for a client (no statement, no parameters). */
+  describe?: (err: unknown) => string;
+  onBatchError?: (err: unknown) => void;
+  onBatchStored?: () => void;
+}
+
 interface Pending {
   block: LedgerBlock;
   resolve: (o: StoreOutcome) => void;
@@ -25,6 +47,8 @@ export interface IngestStats {
   blocksDuplicate: number;
   rusStored: number;
   failedBatches: number;
+  /** Blocks the ledger refused for good (each one told to its LAM with the reason). */
+  blocksRejected: number;
   queued: number;
   lastBatchBlocks: number;
   maxBatchBlocksSeen: number;
@@ -40,19 +64,22 @@ export class GroupCommitter {
     blocksDuplicate: 0,
     rusStored: 0,
     failedBatches: 0,
+    blocksRejected: 0,
     queued: 0,
     lastBatchBlocks: 0,
     maxBatchBlocksSeen: 0,
   };
 
+  private readonly maxBatchBlocks: number;
+
   constructor(
     private readonly journal: BatchStore,
     private readonly ledger: LedgerStore,
-    private readonly maxBatchBlocks: number,
+    private readonly opts: GroupCommitOptions,
     private readonly log: Logger,
-    private readonly onBatchError: (err: unknown) => void = () => undefined,
-    private readonly onBatchStored: () => void = () => undefined,
-  ) {}
+  ) {
+    this.maxBatchBlocks = opts.maxBatchBlocks;
+  }
 
   submit(block: LedgerBlock): Promise<StoreOutcome> {
     return new Promise((resolve, reject) => {
@@ -79,33 +106,70 @@ export class GroupCommitter {
       const batch = this.queue.splice(0, this.maxBatchBlocks);
       this.stats.queued = this.queue.length;
       const blocks = batch.map((p) => p.block);
-      try {
-        // Journal and ledger in parallel: the ack waits for both, and a block in only one of
-        // them was never acknowledged, so the LAM resends it and dedupe absorbs the copy.
-        const [, outcomes] = await Promise.all([this.journal.append(blocks), this.ledger.storeBatch(blocks)]);
-        this.stats.batches++;
-        this.stats.lastBatchBlocks = batch.length;
-        this.stats.maxBatchBlocksSeen = Math.max(this.stats.maxBatchBlocksSeen, batch.length);
-        this.onBatchStored();
-        batch.forEach((p, i) => {
-          const outcome = outcomes[i]!;
-          if (outcome === 'stored') {
-            this.stats.blocksStored++;
-            this.stats.rusStored += p.block.ruCount;
-          } else this.stats.blocksDuplicate++;
-          p.resolve(outcome);
-        });
-      } catch (err) {
-        this.stats.failedBatches++;
-        this.log.warn(
-          { err: (err as Error).message, blocks: batch.length },
-          'batch not stored; blocks not acknowledged',
-        );
-        this.onBatchError(err);
-        for (const p of batch) p.reject(err);
+      // Journal and ledger in parallel: the ack waits for both, and a block in only one of
+      // them was never acknowledged, so the LAM resends it and dedupe absorbs the copy.
+      const [journaled, stored] = await Promise.allSettled([
+        this.journal.append(blocks),
+        this.ledger.storeBatch(blocks),
+      ]);
+      if (journaled.status === 'rejected') {
+        this.fail(batch, journaled.reason);
+      } else if (stored.status === 'fulfilled') {
+        this.settle(batch, stored.value);
+      } else if (this.opts.isRejectedForGood?.(stored.reason)) {
+        // One poison block must not fail the others: store them one by one; only the block the
+        // ledger refuses gets the error (its journal copy is set aside at the next replay).
+        await this.storeOneByOne(batch);
+      } else {
+        this.fail(batch, stored.reason);
       }
     }
     this.running = false;
     for (const w of this.idleWaiters.splice(0)) w();
+  }
+
+  private settle(batch: Pending[], outcomes: StoreOutcome[]): void {
+    this.stats.batches++;
+    this.stats.lastBatchBlocks = batch.length;
+    this.stats.maxBatchBlocksSeen = Math.max(this.stats.maxBatchBlocksSeen, batch.length);
+    this.opts.onBatchStored?.();
+    batch.forEach((p, i) => {
+      const outcome = outcomes[i]!;
+      if (outcome === 'stored') {
+        this.stats.blocksStored++;
+        this.stats.rusStored += p.block.ruCount;
+      } else this.stats.blocksDuplicate++;
+      p.resolve(outcome);
+    });
+  }
+
+  private fail(batch: Pending[], err: unknown): void {
+    this.stats.failedBatches++;
+    this.log.warn(
+      { err: this.opts.describe?.(err) ?? (err as Error).message, blocks: batch.length },
+      'batch not stored; blocks not acknowledged',
+    );
+    this.opts.onBatchError?.(err);
+    for (const p of batch) p.reject(err);
+  }
+
+  private async storeOneByOne(batch: Pending[]): Promise<void> {
+    for (const p of batch) {
+      try {
+        this.settle([p], await this.ledger.storeBatch([p.block]));
+      } catch (err) {
+        if (!this.opts.isRejectedForGood?.(err)) {
+          this.fail([p], err);
+          continue;
+        }
+        this.stats.blocksRejected++;
+        const reason = this.opts.describe?.(err) ?? 'refused by the ledger';
+        this.log.error(
+          { lam: p.block.lamId, block: p.block.blockSeq, reason },
+          'the ledger refused a block for good; it is not acknowledged',
+        );
+        p.reject(new BlockRejectedError(p.block.blockSeq, reason, { cause: err }));
+      }
+    }
   }
 }

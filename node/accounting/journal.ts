@@ -69,7 +69,15 @@ export class Journal {
     this.currentBytes += buf.length;
   }
 
-  /** Segments written by earlier processes, oldest first (the current one is excluded). */
+  /**
+   * Closes the current segment (if it holds anything) and continues in a new one, so that what was
+   * appended so far is among `earlierSegments()`. Call only while no append is running.
+   */
+  async seal(): Promise<void> {
+    if (this.currentBytes > 0) await this.startSegment();
+  }
+
+  /** Segments no longer written to (by earlier processes, or sealed), oldest first. */
   async earlierSegments(): Promise<string[]> {
     const names = (await readdir(this.dir)).filter((n) => SEGMENT.test(n)).sort();
     return names.filter((n) => n !== this.currentName);
@@ -98,6 +106,11 @@ export class Journal {
   async close(): Promise<void> {
     await this.handle?.close();
     this.handle = undefined;
+    // An empty last segment carries nothing to replay: leave no trace of it.
+    if (this.currentName && this.currentBytes === 0) {
+      await rm(join(this.dir, this.currentName), { force: true });
+      await syncDir(this.dir);
+    }
   }
 
   private async startSegment(): Promise<void> {

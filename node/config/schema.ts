@@ -138,6 +138,8 @@ export type IngestConfig = z.output<typeof ingestSchema>;
 export const journalSchema = z.strictObject({
   segmentBytes: int({ min: 1024 * 1024, max: 1024 * 1024 * 1024, default: 64 * 1024 * 1024, unit: 'bytes' }),
   retentionHours: int({ min: 1, max: 24 * 31, default: 24, unit: 'h' }),
+  /** How often sealed segments are added to the checkpoint (replay skips them at start-up). */
+  checkpointIntervalMs: int({ min: 100, max: 3600_000, default: 5000, unit: 'ms' }),
 });
 export type JournalConfig = z.output<typeof journalSchema>;
 

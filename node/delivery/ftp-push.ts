@@ -9,13 +9,13 @@
  * own copies once the database says they were delivered.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { rename, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import { Client, FTPError } from 'basic-ftp';
 import type { Logger } from 'pino';
 import { SERIES, SERIES_DIR } from '../accounting/ipdr/ledger-ipdr.js';
 import type { Series } from '../accounting/ipdr/plan.js';
-import { syncDir } from '../common/durable-fs.js';
+import { renameDurably } from '../common/durable-fs.js';
 import type { CamConfig, DeliveryConfig } from '../config/schema.js';
 import { type ChannelHealth, healthyChannel, onFailure, onSuccess, retryDelayMs } from './backoff.js';
 import type { ClosedFile, DeliveryStore } from './delivery-store.js';
@@ -202,8 +202,7 @@ export class FtpPusher {
 }
 
 async function markTransferred(path: string): Promise<void> {
-  await rename(path, `${path}.transferred`);
-  await syncDir(join(path, '..'));
+  await renameDurably(path, `${path}.transferred`);
 }
 
 async function remoteSize(client: Client, path: string): Promise<number | undefined> {

@@ -5,15 +5,9 @@
 import mariadb, { type Pool, type PoolConnection } from 'mariadb';
 import type { Logger } from 'pino';
 import type { DatabaseConfig } from '../config/schema.js';
+import { classifyDbError, describeDbError } from './db-errors.js';
 
-/** MariaDB/Galera error numbers this layer reacts to. */
-export const ER = {
-  DUP_ENTRY: 1062,
-  LOCK_DEADLOCK: 1213, // Galera certification conflict: the loser's COMMIT fails; retry
-  LOCK_WAIT_TIMEOUT: 1205,
-  UNKNOWN_COM_ERROR: 1047, // WSREP has not yet prepared node for application use (non-Primary)
-  ERROR_DURING_COMMIT: 1180, // in-flight write when the member lost the Primary component
-} as const;
+export { ER } from './db-errors.js';
 
 /** The database cannot take writes now; the reason says why (shown to LAMs and in status). */
 export class DatabaseUnavailableError extends Error {
@@ -23,34 +17,21 @@ export class DatabaseUnavailableError extends Error {
   }
 }
 
-interface SqlError extends Error {
-  errno?: number;
-  code?: string;
-  fatal?: boolean;
-}
-
 function errnoOf(err: unknown): number | undefined {
-  return (err as SqlError | undefined)?.errno;
+  return (err as { errno?: number } | undefined)?.errno;
 }
 
 export function isRetryable(err: unknown): boolean {
-  const errno = errnoOf(err);
-  return errno === ER.LOCK_DEADLOCK || errno === ER.LOCK_WAIT_TIMEOUT;
+  return classifyDbError(err) === 'conflict';
 }
 
 export function isUnavailable(err: unknown): boolean {
-  if (err instanceof DatabaseUnavailableError) return true;
-  const e = err as SqlError;
-  const errno = e?.errno;
-  return (
-    errno === ER.UNKNOWN_COM_ERROR ||
-    errno === ER.ERROR_DURING_COMMIT ||
-    e?.fatal === true ||
-    e?.code === 'ER_GET_CONNECTION_TIMEOUT' ||
-    e?.code === 'ECONNREFUSED' ||
-    e?.code === 'ER_SOCKET_TIMEOUT' ||
-    e?.code === 'ER_CONNECTION_TIMEOUT'
-  );
+  return classifyDbError(err, (e) => e instanceof DatabaseUnavailableError) === 'unavailable';
+}
+
+/** The server refuses this data for good: the same statement would fail the same way. */
+export function isRejectedForGood(err: unknown): boolean {
+  return classifyDbError(err, (e) => e instanceof DatabaseUnavailableError) === 'rejected';
 }
 
 export type Connection = PoolConnection;
@@ -151,7 +132,7 @@ export class Database {
           continue;
         }
         if (isUnavailable(err) && !(err instanceof DatabaseUnavailableError)) {
-          throw new DatabaseUnavailableError(`database unavailable: ${(err as Error).message}`, {
+          throw new DatabaseUnavailableError(`database unavailable: ${describeDbError(err)}`, {
             cause: err,
           });
         }
@@ -166,5 +147,5 @@ export class Database {
 }
 
 export function describeError(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
+  return err instanceof Error ? describeDbError(err) : String(err);
 }

@@ -111,6 +111,35 @@ export const MIGRATIONS: Migration[] = [
       `ALTER TABLE lease ADD COLUMN IF NOT EXISTS epoch BIGINT UNSIGNED NOT NULL DEFAULT 0`,
     ],
   },
+  {
+    id: 5,
+    name: 'binary identifiers, fencing token, LAM instance, journal checkpoint',
+    statements: [
+      // Identifiers compare byte for byte, as the CAM compares them: with the server's default
+      // (case-insensitive) collation, LAM "App1" and LAM "APP1" collided on the primary key and the
+      // second one's block could never be stored nor replayed.
+      `ALTER DATABASE CHARACTER SET utf8mb4 COLLATE utf8mb4_bin`,
+      `ALTER TABLE ledger_block
+         MODIFY lam_id VARCHAR(64) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
+         MODIFY received_by VARCHAR(32) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
+         ADD COLUMN IF NOT EXISTS received_epoch BIGINT UNSIGNED NOT NULL DEFAULT 0,
+         ADD COLUMN IF NOT EXISTS lam_instance VARCHAR(64) CHARACTER SET ascii COLLATE ascii_bin NOT NULL DEFAULT ''`,
+      `ALTER TABLE lam MODIFY lam_id VARCHAR(64) CHARACTER SET ascii COLLATE ascii_bin NOT NULL`,
+      // fence: bumped by every ingest commit of the lease's owner under its epoch, so that a commit
+      // of a node that lost the lease conflicts with (or finds) the new owner's write and fails.
+      `ALTER TABLE lease
+         MODIFY name VARCHAR(64) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
+         MODIFY owner VARCHAR(32) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
+         ADD COLUMN IF NOT EXISTS fence BIGINT UNSIGNED NOT NULL DEFAULT 0`,
+      // The newest journal checkpoint token of each node (journal/checkpoint.ts): while the
+      // database still holds it, every block acknowledged before it is in the ledger too.
+      `CREATE TABLE IF NOT EXISTS journal_checkpoint (
+         node_id VARCHAR(32) CHARACTER SET ascii COLLATE ascii_bin NOT NULL PRIMARY KEY,
+         token CHAR(32) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
+         updated_at_ms BIGINT NOT NULL
+       ) ENGINE=InnoDB`,
+    ],
+  },
 ];
 
 export async function migrate(db: Database, log: Logger): Promise<number[]> {

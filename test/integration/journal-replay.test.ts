@@ -100,4 +100,64 @@ describe('journal replay into the ledger', () => {
     expect(rows).toHaveLength(1);
     expect(JSON.parse(rows[0].payload)).toEqual(rus);
   });
+
+  it('after a database flap the blocks this process acknowledged are replayed too', async () => {
+    // second is running; its current segment holds what it acked since it started.
+    const node = second!;
+    const port = node.config.cam.primaryPort;
+    const lam = uniqueLamId('flap');
+    const s = sender(`127.0.0.1:${port}`, lam);
+    for (let seq = 1; seq <= 50; seq++)
+      s.send({ blockSeq: seq, createdAtMs: seq, rus: syntheticBlockRus(lam, seq, 2) });
+    await s.drained();
+    s.stop();
+    const a = await sqlOn('a');
+    await a.query('DELETE FROM ledger_block WHERE lam_id = ? AND block_seq % 5 = 0', [lam]);
+    // A real flap of the member: desynced members are not writable; back to Synced → replay.
+    await a.query('SET GLOBAL wsrep_desync = ON');
+    try {
+      await waitFor('the node to refuse', async () => (node.refusal() ? true : undefined), {
+        timeoutMs: 10_000,
+      });
+    } finally {
+      await a.query('SET GLOBAL wsrep_desync = OFF');
+    }
+    await waitFor('the node to accept again', async () => (node.refusal() === undefined ? true : undefined), {
+      timeoutMs: 30_000,
+    });
+    expect(node.status().journal.lastReplay!.restored).toBe(10);
+    const rows = await a.query('SELECT COUNT(*) AS n FROM ledger_block WHERE lam_id = ?', [lam]);
+    await a.end();
+    expect(rows[0].n).toBe(50);
+  });
+
+  it('a restart skips the segments a checkpoint covers; a database without the token gets the full replay', async () => {
+    await second!.stop();
+    second = new CamNode(first.config, silentLogger());
+    await second.start();
+    await waitFor('replay to finish', async () => (second!.refusal() === undefined ? true : undefined), {
+      timeoutMs: 30_000,
+    });
+    const skipping = second.status().journal.lastReplay!;
+    expect(skipping.checkpoint).toBe('valid');
+    expect(skipping.skippedSegments).toBe(skipping.segments);
+    expect(skipping.blocks).toBe(0);
+    await second.stop();
+
+    // The database lost writes (here: the token and some blocks): every segment is read again.
+    const a = await sqlOn('a');
+    await a.query('DELETE FROM journal_checkpoint WHERE node_id = ?', [first.config.node.id]);
+    const lost = await a.query("DELETE FROM ledger_block WHERE lam_id LIKE 'replay-%' AND block_seq % 7 = 0");
+    second = new CamNode(first.config, silentLogger());
+    await second.start();
+    await waitFor('replay to finish', async () => (second!.refusal() === undefined ? true : undefined), {
+      timeoutMs: 30_000,
+    });
+    const full = second.status().journal.lastReplay!;
+    expect(full.checkpoint).toBe('lost');
+    expect(full.skippedSegments).toBe(0);
+    expect(full.restored).toBe(lost.affectedRows);
+    expect(lost.affectedRows).toBeGreaterThan(0);
+    await a.end();
+  });
 });

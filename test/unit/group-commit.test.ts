@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { LedgerBlock, StoreOutcome } from '../../node/accounting/block.js';
 import { blockKey } from '../../node/accounting/block.js';
-import { GroupCommitter } from '../../node/accounting/ingest.js';
+import { BlockRejectedError, GroupCommitter } from '../../node/accounting/ingest.js';
 import { silentLogger } from '../../node/common/logger.js';
 
 const block = (lamId: string, seq: number): LedgerBlock => ({
@@ -49,7 +49,7 @@ const tick = () => new Promise((r) => setImmediate(r));
 describe('GroupCommitter', () => {
   it('blocks submitted while a batch is being stored go together in the next batch', async () => {
     const s = stores();
-    const gc = new GroupCommitter(s.journalStore, s.ledgerStore, 100, silentLogger());
+    const gc = new GroupCommitter(s.journalStore, s.ledgerStore, { maxBatchBlocks: 100 }, silentLogger());
     const first = gc.submit(block('a', 1));
     await tick();
     const rest = [2, 3, 4, 5].map((n) => gc.submit(block('a', n)));
@@ -64,7 +64,7 @@ describe('GroupCommitter', () => {
 
   it('respects the batch size limit', async () => {
     const s = stores();
-    const gc = new GroupCommitter(s.journalStore, s.ledgerStore, 2, silentLogger());
+    const gc = new GroupCommitter(s.journalStore, s.ledgerStore, { maxBatchBlocks: 2 }, silentLogger());
     const all = [1, 2, 3, 4, 5].map((n) => gc.submit(block('a', n)));
     for (let i = 0; i < 5; i++) {
       await tick();
@@ -77,7 +77,7 @@ describe('GroupCommitter', () => {
 
   it('reports duplicates, including one repeated inside the same batch', async () => {
     const s = stores();
-    const gc = new GroupCommitter(s.journalStore, s.ledgerStore, 100, silentLogger());
+    const gc = new GroupCommitter(s.journalStore, s.ledgerStore, { maxBatchBlocks: 100 }, silentLogger());
     const gate = gc.submit(block('a', 0));
     const p = [gc.submit(block('a', 1)), gc.submit(block('a', 1))];
     await tick();
@@ -93,7 +93,12 @@ describe('GroupCommitter', () => {
     let fail = true;
     const s = stores({ failLedger: () => fail });
     const errors: unknown[] = [];
-    const gc = new GroupCommitter(s.journalStore, s.ledgerStore, 100, silentLogger(), (e) => errors.push(e));
+    const gc = new GroupCommitter(
+      s.journalStore,
+      s.ledgerStore,
+      { maxBatchBlocks: 100, onBatchError: (e) => errors.push(e) },
+      silentLogger(),
+    );
     const doomed = expect(gc.submit(block('a', 1))).rejects.toThrow('no quorum');
     await tick();
     s.release();
@@ -109,7 +114,7 @@ describe('GroupCommitter', () => {
 
   it('never resolves a block whose journal write failed, even if the ledger stored it', async () => {
     const s = stores({ failJournal: () => true });
-    const gc = new GroupCommitter(s.journalStore, s.ledgerStore, 100, silentLogger());
+    const gc = new GroupCommitter(s.journalStore, s.ledgerStore, { maxBatchBlocks: 100 }, silentLogger());
     const p = expect(gc.submit(block('a', 1))).rejects.toThrow('ENOSPC');
     await tick();
     s.release();
@@ -118,7 +123,7 @@ describe('GroupCommitter', () => {
 
   it('idle() waits for the batch in progress', async () => {
     const s = stores();
-    const gc = new GroupCommitter(s.journalStore, s.ledgerStore, 100, silentLogger());
+    const gc = new GroupCommitter(s.journalStore, s.ledgerStore, { maxBatchBlocks: 100 }, silentLogger());
     void gc.submit(block('a', 1));
     let idle = false;
     void gc.idle().then(() => {
@@ -129,5 +134,65 @@ describe('GroupCommitter', () => {
     s.release();
     await gc.idle();
     expect(idle).toBe(true);
+  });
+
+  it('a block the ledger refuses for good fails alone; the others in its batch are stored', async () => {
+    const poison = (b: LedgerBlock) => b.lamId === 'poison';
+    const s = stores();
+    const ledgerStore = {
+      storeBatch: async (blocks: readonly LedgerBlock[]) => {
+        if (blocks.some(poison))
+          throw Object.assign(new Error('Data too long sql: INSERT …'), { errno: 1406 });
+        return s.ledgerStore.storeBatch(blocks);
+      },
+    };
+    const gc = new GroupCommitter(
+      s.journalStore,
+      ledgerStore,
+      {
+        maxBatchBlocks: 100,
+        isRejectedForGood: (err) => (err as { errno?: number }).errno === 1406,
+        describe: () => 'a value is too long for its column (errno 1406)',
+      },
+      silentLogger(),
+    );
+    const gate = gc.submit(block('a', 0));
+    const batch = [gc.submit(block('a', 1)), gc.submit(block('poison', 1)), gc.submit(block('b', 1))];
+    const settled = Promise.allSettled(batch);
+    await tick();
+    s.release();
+    await gate;
+    await tick();
+    s.release();
+    const [a, p, b] = await settled;
+    expect(a).toEqual({ status: 'fulfilled', value: 'stored' });
+    expect(b).toEqual({ status: 'fulfilled', value: 'stored' });
+    expect(p!.status).toBe('rejected');
+    const err = (p as PromiseRejectedResult).reason as BlockRejectedError;
+    expect(err).toBeInstanceOf(BlockRejectedError);
+    expect(err.message).toBe('the ledger refused block 1: a value is too long for its column (errno 1406)');
+    expect(err.message).not.toMatch(/INSERT|sql/);
+    expect(gc.stats.blocksRejected).toBe(1);
+    expect(gc.stats.blocksStored).toBe(3);
+  });
+
+  it('a transient ledger failure fails the whole batch (the LAMs resend)', async () => {
+    let fail = true;
+    const s = stores({ failLedger: () => fail });
+    const gc = new GroupCommitter(
+      s.journalStore,
+      s.ledgerStore,
+      { maxBatchBlocks: 100, isRejectedForGood: () => false },
+      silentLogger(),
+    );
+    const p = Promise.allSettled([gc.submit(block('a', 1))]);
+    await tick();
+    s.release();
+    expect((await p)[0]!.status).toBe('rejected');
+    fail = false;
+    const q = gc.submit(block('a', 1));
+    await tick();
+    s.release();
+    expect(await q).toBe('stored');
   });
 });

@@ -1,0 +1,94 @@
+/**
+ * Journal records the ledger refuses for good are set aside here instead of being retried
+ * forever: `quarantine/blocks.jnl` keeps the block itself (same framing as the journal, so nothing
+ * is lost and an operator can re-inject it after fixing the cause), `quarantine/index.ndjson` one
+ * line per block with where it came from and why. Both are fsync'd before replay moves on.
+ */
+import { mkdirSync } from 'node:fs';
+import { appendFile, open, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { encodeBlock } from '../common/block-record.js';
+import { syncDir } from '../common/durable-fs.js';
+import { blockKey, type LedgerBlock } from './block.js';
+
+export interface QuarantinedBlock {
+  lamId: string;
+  blockSeq: number;
+  stream: string;
+  ruCount: number;
+  /** The journal segment the block was read from. */
+  segment: string;
+  reason: string;
+  atMs: number;
+}
+
+export class JournalQuarantine {
+  private readonly keys = new Set<string>();
+  private readonly entries: QuarantinedBlock[] = [];
+
+  private constructor(readonly dir: string) {}
+
+  static async open(journalDir: string): Promise<JournalQuarantine> {
+    const q = new JournalQuarantine(join(journalDir, 'quarantine'));
+    mkdirSync(q.dir, { recursive: true });
+    const text = await readFile(join(q.dir, 'index.ndjson'), 'utf8').catch(() => '');
+    for (const line of text.split('\n')) {
+      if (!line.trim()) continue;
+      try {
+        const e = JSON.parse(line) as QuarantinedBlock;
+        q.keys.add(blockKey(e));
+        q.entries.push(e);
+      } catch {
+        // a torn last line (crash while appending): its block is quarantined again if met again
+      }
+    }
+    return q;
+  }
+
+  has(b: { lamId: string; blockSeq: number }): boolean {
+    return this.keys.has(blockKey(b));
+  }
+
+  get count(): number {
+    return this.entries.length;
+  }
+
+  /** The newest entries, for status. */
+  recent(n = 10): QuarantinedBlock[] {
+    return this.entries.slice(-n);
+  }
+
+  async add(
+    block: LedgerBlock,
+    segment: string,
+    reason: string,
+    nowMs = Date.now(),
+  ): Promise<QuarantinedBlock> {
+    const entry: QuarantinedBlock = {
+      lamId: block.lamId,
+      blockSeq: block.blockSeq,
+      stream: block.stream,
+      ruCount: block.ruCount,
+      segment,
+      reason,
+      atMs: nowMs,
+    };
+    // The block first: an index line never names a block that is not kept.
+    await appendDurably(join(this.dir, 'blocks.jnl'), encodeBlock(block));
+    await appendDurably(join(this.dir, 'index.ndjson'), `${JSON.stringify(entry)}\n`);
+    await syncDir(this.dir);
+    this.keys.add(blockKey(block));
+    this.entries.push(entry);
+    return entry;
+  }
+}
+
+async function appendDurably(path: string, data: Buffer | string): Promise<void> {
+  await appendFile(path, data);
+  const h = await open(path, 'r');
+  try {
+    await h.sync();
+  } finally {
+    await h.close();
+  }
+}
