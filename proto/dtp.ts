@@ -7,6 +7,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
+import { type FrameScan, scanLamFrame } from './frame-scan.js';
 import type { RecordingUnit, RecordType, ServiceType } from './ru.js';
 
 export const DTP_PROTOCOL_VERSION = 1;
@@ -187,9 +188,14 @@ export function dataTransportClientConstructor(): grpc.ServiceClientConstructor 
 
 /**
  * The service definition for the CAM, with a deserializer that never throws: a frame that does not
- * decode (or is too large) becomes an UndecodableFrame, so the CAM can answer with a typed Error.
+ * decode, or is too large, becomes an UndecodableFrame, so the CAM can answer with a typed Error.
+ * Every frame is scanned first (frame-scan.ts): one too large in bytes or in RUs is refused
+ * without being decoded, and still names its block.
  */
-export function dataTransportServiceForServer(maxFrameBytes: number): grpc.ServiceDefinition {
+export function dataTransportServiceForServer(limits: {
+  maxFrameBytes: number;
+  maxRusPerBlock: number;
+}): grpc.ServiceDefinition {
   const service = dataTransportClientConstructor().service;
   const transfer = service.Transfer!;
   const decode = transfer.requestDeserialize;
@@ -197,22 +203,24 @@ export function dataTransportServiceForServer(maxFrameBytes: number): grpc.Servi
     Transfer: {
       ...transfer,
       requestDeserialize: (buf: Buffer): LamFrame => {
-        if (buf.length > maxFrameBytes) {
-          let blockSeq: number | undefined;
-          try {
-            // Decoded only to name the block (gRPC's own hard limit bounds the cost).
-            const frame = decode(buf) as DecodedLamFrame;
-            if (frame.frame === 'block') blockSeq = frame.block.block_seq;
-          } catch {
-            // undecodable as well: no sequence number to report
-          }
-          return {
-            undecodable: 'oversized',
-            detail: `frame of ${buf.length} bytes exceeds the limit of ${maxFrameBytes} bytes`,
-            bytes: buf.length,
-            blockSeq,
-          };
+        let scan: FrameScan;
+        try {
+          scan = scanLamFrame(buf);
+        } catch (err) {
+          return { undecodable: 'malformed', detail: (err as Error).message, bytes: buf.length };
         }
+        const oversized = (detail: string): UndecodableFrame => ({
+          undecodable: 'oversized',
+          detail,
+          bytes: buf.length,
+          blockSeq: scan.blockSeq,
+        });
+        if (buf.length > limits.maxFrameBytes)
+          return oversized(`frame of ${buf.length} bytes exceeds the limit of ${limits.maxFrameBytes} bytes`);
+        if (scan.kind === 'block' && scan.rus > limits.maxRusPerBlock)
+          return oversized(
+            `block ${scan.blockSeq ?? '?'} has ${scan.rus} RUs; allowed: 1–${limits.maxRusPerBlock}`,
+          );
         try {
           return decode(buf) as LamFrame;
         } catch (err) {

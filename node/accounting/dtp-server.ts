@@ -114,9 +114,15 @@ export class DtpServer {
       'grpc.keepalive_permit_without_calls': 1,
       'grpc.http2.min_ping_interval_without_data_ms': 1_000,
     });
-    server.addService(dataTransportServiceForServer(this.opts.maxBlockBytes), {
-      Transfer: (call: Call) => this.handle(call, stream),
-    });
+    server.addService(
+      dataTransportServiceForServer({
+        maxFrameBytes: this.opts.maxBlockBytes,
+        maxRusPerBlock: MAX_RUS_PER_BLOCK,
+      }),
+      {
+        Transfer: (call: Call) => this.handle(call, stream),
+      },
+    );
     await new Promise<void>((resolve, reject) => {
       server.bindAsync(`${this.opts.host}:${port}`, grpc.ServerCredentials.createInsecure(), (err) =>
         err

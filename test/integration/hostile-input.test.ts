@@ -7,10 +7,11 @@ import type { DtpSender } from '../../lam/dtp-client.js';
 import { syntheticBlockRus, syntheticRu } from '../../lam/synthetic.js';
 import { LamRegistry } from '../../node/accounting/lam-registry.js';
 import type { CamNode } from '../../node/cam-node.js';
-import { type LamFrame, ruToWire } from '../../proto/dtp.js';
+import { dataTransportClientConstructor, type LamFrame, ruToWire } from '../../proto/dtp.js';
 import { sqlOn, waitForHealthyCluster } from '../harness/galera.js';
 import { sender, startCamNode, uniqueLamId } from '../harness/nodes.js';
 import { errorOf, exchange } from '../harness/raw-dtp.js';
+import { blockOfEmptyRus } from '../harness/raw-frames.js';
 
 const hello = (lamId: string, stream = 'STREAM_KIND_PRIMARY'): LamFrame => ({
   frame: 'hello',
@@ -42,7 +43,8 @@ describe('hostile input on the DTP ports', () => {
     await waitForHealthyCluster();
     cam = await startCamNode('a', {
       id: 'cam-hostile',
-      ingest: { maxBlockBytes: 65536, helloTimeoutMs: 500 },
+      // A small window, so that a burst of blocks exceeds it whatever the machine's load.
+      ingest: { maxBlockBytes: 65536, helloTimeoutMs: 500, window: 8 },
     });
     strict = await startCamNode('b', { id: 'cam-strict', ingest: { requireKnownLams: true } });
     // A well-behaved LAM streams throughout the hostile tests.
@@ -137,6 +139,26 @@ describe('hostile input on the DTP ports', () => {
     const ex = await exchange(cam.primary, [hello(lam), block(lam, 1, rus)], { betweenMs: 50 });
     expect(errorOf(ex)).toMatchObject({
       error: { code: 'ERROR_CODE_OVERSIZED_BLOCK', message: /exceeds the limit of 65536/ },
+    });
+  });
+
+  it("frames between max_block_bytes and gRPC's limit, and blocks of many empty RUs → OVERSIZED_BLOCK naming the block", async () => {
+    const lam = uniqueLamId('huge');
+    const encodedHello = dataTransportClientConstructor().service.Transfer!.requestSerialize(
+      hello(lam),
+    ) as Buffer;
+    // Four at once, each just under this CAM's gRPC limit (4 × 64 KiB + 64 KiB), and one of 30,000
+    // empty RUs within max_block_bytes: none is decoded, each is answered with its block number.
+    const frames = [1, 2, 3, 4].map((seq) => blockOfEmptyRus(lam, seq, 150_000));
+    const results = await Promise.all([
+      ...frames.map((f) => exchange(cam.primary, [encodedHello, f], { betweenMs: 50 })),
+      exchange(cam.primary, [encodedHello, blockOfEmptyRus(lam, 5, 30_000)], { betweenMs: 50 }),
+    ]);
+    results.forEach((ex, i) => {
+      expect(errorOf(ex)).toMatchObject({ error: { code: 'ERROR_CODE_OVERSIZED_BLOCK', block_seq: i + 1 } });
+    });
+    expect(errorOf(results[4]!)).toMatchObject({
+      error: { message: 'block 5 has 30000 RUs; allowed: 1–20' },
     });
   });
 
