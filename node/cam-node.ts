@@ -39,6 +39,7 @@ export const ALARM_JOURNAL_QUARANTINED = 'JournalRecordQuarantined';
 export const ALARM_DISK_MAJOR = 'DiskMajorAlarm';
 export const ALARM_DISK_CRITICAL = 'DiskCriticalAlarm';
 export const ALARM_IPDR_FAILURE = 'IpdrRenderFailure';
+export const ALARM_LISTEN_FAILURE = 'DtpListenFailure';
 
 export class CamNode {
   readonly alarms: AlarmRegistry;
@@ -53,6 +54,8 @@ export class CamNode {
   private needsReplay = true;
   private lastReplay: ReplayReport | undefined;
   private replayError: string | undefined;
+  /** Failed attempts to open the DTP listeners, and when to try again. */
+  private listen = { failures: 0, retryAtMs: 0, error: '' };
   private quarantine: JournalQuarantine | undefined;
   private checkpoint: JournalCheckpoint | undefined;
   private checkpointTimer: NodeJS.Timeout | undefined;
@@ -213,6 +216,8 @@ export class CamNode {
     const h = this.health.health;
     if (!h.writable) return { ready: false, reason: h.reason };
     if (this.replaying || this.needsReplay) return { ready: false, reason: this.replayRefusal() };
+    if (Date.now() < this.listen.retryAtMs)
+      return { ready: false, reason: `DTP listeners could not be opened: ${this.listen.error}` };
     return { ready: true, reason: '' };
   }
 
@@ -222,9 +227,19 @@ export class CamNode {
    */
   private async onAddressChange(holds: boolean, reason: string): Promise<void> {
     if (holds) {
-      await this.vip.up();
-      if (this.vip.gatesListeners) await this.dtp?.start();
-      this.log.info({ vip: this.vip.status() }, 'active: accepting blocks on the logical IP');
+      try {
+        await this.vip.up();
+        if (this.vip.gatesListeners) await this.dtp?.start();
+        this.listenOk();
+        this.log.info({ vip: this.vip.status() }, 'active: accepting blocks on the logical IP');
+      } catch (err) {
+        // E.g. EADDRINUSE while a frozen predecessor still holds the socket: never exit for it.
+        // Not ready until the retry time, so the role manager fences this node at its next tick
+        // (the lease is not renewed and passes on); then it tries again.
+        this.listenFailed(err);
+        if (this.vip.gatesListeners) await this.dtp?.stop().catch(() => undefined);
+        await this.vip.down().catch(() => undefined);
+      }
       return;
     }
     this.dtp?.closeAllStreams(reason || 'this node is not active');
@@ -234,6 +249,42 @@ export class CamNode {
       .down()
       .catch((err) => this.log.error({ err: (err as Error).message }, 'could not drop the logical IP'));
     this.log.info({ reason }, 'not active: logical IP released');
+  }
+
+  private listenFailed(err: unknown): void {
+    const l = this.listen;
+    l.failures++;
+    const delay = Math.min(30_000, 500 * 2 ** (l.failures - 1));
+    l.retryAtMs = Date.now() + delay;
+    l.error = (err as Error).message;
+    this.alarms.raise(ALARM_LISTEN_FAILURE, 'critical', `${l.error} (attempt ${l.failures}; next in ${delay} ms)`);
+    this.log.error({ err: l.error, failures: l.failures, retryInMs: delay }, 'DTP listeners could not be opened');
+  }
+
+  private listenOk(): void {
+    if (this.listen.failures > 0) this.alarms.clear(ALARM_LISTEN_FAILURE, 'DTP listeners open');
+    this.listen = { failures: 0, retryAtMs: 0, error: '' };
+  }
+
+  /** Listeners that stay open (single node, `none` VIP): true once they are. */
+  private async openListeners(): Promise<boolean> {
+    try {
+      await this.dtp!.start();
+      this.listenOk();
+      return true;
+    } catch (err) {
+      this.listenFailed(err);
+      await this.dtp!.stop().catch(() => undefined);
+      return false;
+    }
+  }
+
+  /** A failed bind is retried with backoff, never fatal (status and DtpListenFailure say why). */
+  private async retryListeners(): Promise<void> {
+    while (!this.stopping) {
+      await sleep(Math.max(0, this.listen.retryAtMs - Date.now()));
+      if (this.stopping || (await this.openListeners())) return;
+    }
   }
 
   /** An operator command (CLI / admin API); throws with the reason when refused. */
@@ -261,6 +312,7 @@ export class CamNode {
     const h = this.health.health;
     if (!h.writable) return h.reason;
     if (this.replaying || this.needsReplay) return this.replayRefusal();
+    if (this.listen.failures > 0) return `DTP listeners could not be opened: ${this.listen.error}`;
     if (this.role && !this.role.acking()) return `not the active node (${this.role.state.reason})`;
     return undefined;
   }
@@ -364,10 +416,10 @@ export class CamNode {
     });
     if (this.role) {
       await this.vip.start();
-      if (!this.vip.gatesListeners) await this.dtp.start();
+      if (!this.vip.gatesListeners && !(await this.openListeners())) void this.retryListeners();
       this.role.start();
-    } else {
-      await this.dtp.start();
+    } else if (!(await this.openListeners())) {
+      void this.retryListeners();
     }
     if (config.ipdr.enabled) {
       this.startIpdr();

@@ -57,6 +57,16 @@ program
     };
     process.on('SIGTERM', () => void shutdown('SIGTERM'));
     process.on('SIGINT', () => void shutdown('SIGINT'));
+    // A promise nobody awaited failed: a bug to report, not a reason to take the node down (the
+    // standby exiting while it took over was exactly that). Raised as an alarm, with the stack.
+    process.on('unhandledRejection', (reason) => {
+      log.error({ err: reason instanceof Error ? reason.stack : String(reason) }, 'unhandled rejection');
+      node.alarms.raise(
+        'UnexpectedError',
+        'major',
+        `unhandled rejection: ${reason instanceof Error ? reason.message : String(reason)}`,
+      );
+    });
     try {
       await node.start();
     } catch (err) {

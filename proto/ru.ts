@@ -32,8 +32,12 @@ function isRealDateTime(value: string): boolean {
   const m = DATE_TIME.exec(value);
   if (!m) return false;
   const [, y, mo, d, h, mi, s] = m.map(Number) as number[];
-  const date = new Date(Date.UTC(y!, mo! - 1, d!, h!, mi!, s!));
+  // Not Date.UTC: it maps years 0–99 to 1900–1999, and 0001-01-01 is a real xs:dateTime.
+  const date = new Date(0);
+  date.setUTCFullYear(y!, mo! - 1, d!);
+  date.setUTCHours(h!, mi!, s!);
   return (
+    y! >= 1 && // xs:dateTime (XSD 1.0) has no year 0000
     date.getUTCFullYear() === y &&
     date.getUTCMonth() === mo! - 1 &&
     date.getUTCDate() === d &&
@@ -55,7 +59,8 @@ const referStatus = z
   .int()
   .refine((v) => v === 0 || v === 1 || v === 2, 'must be 0 (unknown), 1 (failure) or 2 (success)');
 
-export const mediaSchema = z.object({
+// Strict objects: a misspelt field (ansTme) is refused by name, never silently dropped.
+export const mediaSchema = z.strictObject({
   mediaName: text,
   sdpProtocol: text,
   sdpPort: z.number().int().min(0).max(65535),
@@ -64,7 +69,7 @@ export const mediaSchema = z.object({
 });
 export type Media = z.infer<typeof mediaSchema>;
 
-export const supplementaryServiceSchema = z.object({
+export const supplementaryServiceSchema = z.strictObject({
   servType: z.enum(SERVICE_TYPES),
   corrID: text.optional(),
   referBy: text.optional(),
@@ -85,7 +90,7 @@ export const supplementaryServiceSchema = z.object({
 });
 export type SupplementaryService = z.infer<typeof supplementaryServiceSchema>;
 
-export const recordingUnitSchema = z.object({
+export const recordingUnitSchema = z.strictObject({
   type: z.enum(RECORD_TYPES),
   appSrvID: text,
   appSrvVer: text,
@@ -155,8 +160,13 @@ export function checkRecordingUnit(input: unknown, prefix = ''): Checked<Recordi
   const result = recordingUnitSchema.safeParse(input);
   if (result.success) return { ok: true, value: result.data };
   const issue = result.error.issues[0]!;
+  if (issue.code === 'unrecognized_keys') {
+    const field = pathToString(prefix, [...issue.path, issue.keys[0]!]);
+    return { ok: false, problem: { field, message: 'is not a field of an RU (docs/ru-format.md)' } };
+  }
   const field = pathToString(prefix, issue.path);
   let message = issue.message.replace(/^Invalid input: /, '');
-  if (issue.code === 'invalid_type' && valueAt(input, issue.path) === undefined) message = 'is required';
+  const absent = valueAt(input, issue.path) === undefined;
+  if (absent && (issue.code === 'invalid_type' || issue.code === 'invalid_value')) message = 'is required';
   return { ok: false, problem: { field: field || prefix || 'ru', message } };
 }

@@ -69,9 +69,16 @@ export class DtpServer {
 
   constructor(private readonly opts: DtpServerOptions) {}
 
+  /** Opens both listeners, or neither: a failure closes the one already open. */
   async start(): Promise<void> {
-    await this.listen('primary', this.opts.primaryPort);
-    await this.listen('recovery', this.opts.recoveryPort);
+    if (this.servers.length > 0) return;
+    try {
+      await this.listen('primary', this.opts.primaryPort);
+      await this.listen('recovery', this.opts.recoveryPort);
+    } catch (err) {
+      for (const s of this.servers.splice(0)) s.forceShutdown();
+      throw err;
+    }
   }
 
   /** Ends every open stream with NOT_ACCEPTING (e.g. the node lost its database quorum). */
@@ -124,11 +131,11 @@ export class DtpServer {
       },
     );
     await new Promise<void>((resolve, reject) => {
-      server.bindAsync(`${this.opts.host}:${port}`, grpc.ServerCredentials.createInsecure(), (err) =>
-        err
-          ? reject(new Error(`cannot listen on ${this.opts.host}:${port} (${stream} port): ${err.message}`))
-          : resolve(),
-      );
+      server.bindAsync(`${this.opts.host}:${port}`, grpc.ServerCredentials.createInsecure(), (err) => {
+        if (!err) return resolve();
+        server.forceShutdown();
+        reject(new Error(`cannot listen on ${this.opts.host}:${port} (${stream} port): ${err.message}`));
+      });
     });
     this.servers.push(server);
     this.opts.log.info({ stream, host: this.opts.host, port }, 'DTP listener up');

@@ -149,9 +149,12 @@ export class RoleManager {
     const now = !this.stopped && holdsAddress(this.state, Date.now(), this.cfg);
     if (now === this.heldAddress) return;
     this.heldAddress = now;
-    this.notifying = this.hooks.onAddressChange(now, this.state).finally(() => {
-      this.notifying = undefined;
-    });
+    this.notifying = this.hooks
+      .onAddressChange(now, this.state)
+      .catch((err) => this.log.error({ err: (err as Error).message }, 'changing the logical IP failed'))
+      .finally(() => {
+        this.notifying = undefined;
+      });
     await this.notifying;
   }
 }

@@ -46,6 +46,15 @@ describe('RU validation', () => {
   const bad: [string, Record<string, unknown>, string, RegExp][] = [
     ['unknown record type', { type: 'Connect' }, 'type', /Invalid option/],
     ['missing uID', { uID: undefined }, 'uID', /is required/],
+    ['missing type', { type: undefined }, 'type', /^is required$/],
+    ['a misspelt field', { ansTme: '2003-03-12T15:58:46.81Z' }, 'ansTme', /is not a field of an RU/],
+    ['year 0000', { recTime: '0000-03-12T15:58:46Z' }, 'recTime', /xs:dateTime/],
+    [
+      'an unknown media field',
+      { media: [{ mediaName: 'audio', sdpProtocol: 'RTP/AVP', sdpPort: 4000, port: 1 }] },
+      'media[0].port',
+      /is not a field/,
+    ],
     ['empty corrID', { corrID: '' }, 'corrID', /must not be empty/],
     ['recTime without Z', { recTime: '2003-03-12T15:58:46.81' }, 'recTime', /xs:dateTime in UTC/],
     ['impossible date', { recTime: '2003-02-30T10:00:00Z' }, 'recTime', /xs:dateTime/],
@@ -81,6 +90,13 @@ describe('RU validation', () => {
       expect(result.problem.message).toMatch(message);
     }
   });
+
+  it.each(['0001-01-01T00:00:00Z', '0099-12-31T23:59:59.5Z', '1900-02-28T00:00:00Z', '9999-12-31T23:59:59Z'])(
+    'accepts the real UTC time %s',
+    (t) => {
+      expect(checkRecordingUnit({ ...valid, recTime: t }).ok).toBe(true);
+    },
+  );
 
   it('prefixes the field path, e.g. rus[3].recTime', () => {
     const r = checkRecordingUnit({ ...valid, recTime: 'x' }, 'rus[3]');
