@@ -2,6 +2,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { decodeSegment } from '../node/common/block-record.js';
+import { mustBeDirectory } from '../node/common/fs-checks.js';
 import { silentLogger } from '../node/common/logger.js';
 import { Spool } from './spool.js';
 import { parseSpoolName } from './spool-names.js';
@@ -16,6 +17,7 @@ export interface SpoolFileReport {
 }
 
 export async function verifySpool(dir: string): Promise<SpoolFileReport[]> {
+  await mustBeDirectory(dir);
   const out: SpoolFileReport[] = [];
   for (const name of (await readdir(dir)).sort()) {
     if (!parseSpoolName(name)) continue;
@@ -35,6 +37,7 @@ export async function verifySpool(dir: string): Promise<SpoolFileReport[]> {
 
 /** Quarantines damaged tails exactly as a starting LAM would; returns what was moved. */
 export async function repairSpool(dir: string) {
+  await mustBeDirectory(dir);
   const { spool, report } = await Spool.open(
     dir,
     { fileRotationSize: 1, fileRotationTime: 0 },

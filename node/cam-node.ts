@@ -12,7 +12,7 @@ import { IpdrPlanner, IpdrRenderer, LEASE_TTL_MS } from './accounting/ipdr/ledge
 import { Journal } from './accounting/journal.js';
 import { JournalCheckpoint } from './accounting/journal-checkpoint.js';
 import { LamRegistry } from './accounting/lam-registry.js';
-import { Ledger } from './accounting/ledger.js';
+import { type Fence, Ledger } from './accounting/ledger.js';
 import { JournalQuarantine } from './accounting/quarantine.js';
 import { type ReplayReport, replayJournal } from './accounting/replay.js';
 import { AlarmRegistry } from './alarms/alarms.js';
@@ -45,6 +45,7 @@ export class CamNode {
   readonly alarms: AlarmRegistry;
   readonly db: Database;
   readonly ledger: Ledger;
+  private readonly replayLedger: Ledger;
   readonly health: MemberHealthMonitor;
   private journal: Journal | undefined;
   private committer: GroupCommitter | undefined;
@@ -85,7 +86,11 @@ export class CamNode {
   ) {
     this.alarms = new AlarmRegistry(log);
     this.db = new Database(config.database, log.child({ part: 'db' }));
-    this.ledger = new Ledger(this.db, config.node.id);
+    // Journal replay restores blocks acknowledged earlier, in any tenure: it is never fenced.
+    this.replayLedger = new Ledger(this.db, config.node.id);
+    this.ledger = config.pair.enabled
+      ? new Ledger(this.db, config.node.id, { current: () => this.fence() })
+      : this.replayLedger;
     this.health = new MemberHealthMonitor(
       this.db,
       config.database.healthIntervalMs,
@@ -108,6 +113,7 @@ export class CamNode {
           drained: () => this.committer?.isIdle ?? true,
           peer: () =>
             this.heartbeat ? { id: p.peerId, healthyStandby: this.heartbeat.healthyStandby() } : null,
+          onHold: (deadlineMs) => this.vip.holdUntil(deadlineMs),
           onAddressChange: (holds, state) => this.onAddressChange(holds, state.reason),
         },
         log.child({ part: 'role' }),
@@ -201,6 +207,7 @@ export class CamNode {
             logicalIp: cam.ipAddress,
             prefixLength: vip.prefixLength,
             trackFile: join(node.dataDir, 'keepalived', 'role'),
+            sentinelTrackFile: join(node.dataDir, 'keepalived', 'sentinel'),
           },
           join(node.dataDir, 'keepalived'),
           log,
@@ -257,8 +264,15 @@ export class CamNode {
     const delay = Math.min(30_000, 500 * 2 ** (l.failures - 1));
     l.retryAtMs = Date.now() + delay;
     l.error = (err as Error).message;
-    this.alarms.raise(ALARM_LISTEN_FAILURE, 'critical', `${l.error} (attempt ${l.failures}; next in ${delay} ms)`);
-    this.log.error({ err: l.error, failures: l.failures, retryInMs: delay }, 'DTP listeners could not be opened');
+    this.alarms.raise(
+      ALARM_LISTEN_FAILURE,
+      'critical',
+      `${l.error} (attempt ${l.failures}; next in ${delay} ms)`,
+    );
+    this.log.error(
+      { err: l.error, failures: l.failures, retryInMs: delay },
+      'DTP listeners could not be opened',
+    );
   }
 
   private listenOk(): void {
@@ -304,6 +318,13 @@ export class CamNode {
       return this.role.command({ kind: 'switchover', to: preferred });
     }
     return this.role.command(c);
+  }
+
+  /** The tenure ingest commits under (Ledger fencing): the role lease while this node acks. */
+  private fence(): Fence | null {
+    const r = this.role;
+    if (!r?.lease || r.lease.owner !== this.config.node.id || !r.acking()) return null;
+    return { leaseName: r.leaseName, owner: r.lease.owner, epoch: r.lease.epoch };
   }
 
   /** Why this node refuses blocks right now, or undefined when it accepts them. */
@@ -706,7 +727,7 @@ export class CamNode {
           await this.committer?.idle();
           this.lastReplay = await replayJournal({
             journal: this.journal,
-            ledger: this.ledger,
+            ledger: this.replayLedger,
             quarantine: this.quarantine,
             checkpoint: this.checkpoint,
             isRejectedForGood,

@@ -17,6 +17,7 @@ import { ConfigError, parseNodeConfig } from '../node/config/schema.js';
 import { Database } from '../node/replication/database.js';
 import { migrate } from '../node/replication/migrations.js';
 import { checkRecordingUnit, type RecordingUnit } from '../proto/ru.js';
+import { forwardTarget } from './forward.js';
 import { OssCollector } from './oss-collector.js';
 import { formatStatus } from './status-format.js';
 
@@ -157,8 +158,13 @@ async function pairCommand(
         peer?.role === 'active' &&
         name !== 'maintenance'
       ) {
-        process.stderr.write(`tandem ${name}: forwarding to the active node at ${peer.admin_listen}\n`);
-        r = await post(peer.admin_listen, name, body);
+        const target = forwardTarget(admin, peer.admin_listen);
+        if ('refused' in target) {
+          process.stderr.write(`tandem ${name}: ${target.refused}\n`);
+          process.exit(1);
+        }
+        process.stderr.write(`tandem ${name}: forwarding to the active node at ${target.to}\n`);
+        r = await post(target.to, name, body);
       }
     }
     if (r.status !== 200) {
@@ -497,4 +503,8 @@ function readRuLines(file: string): unknown[] {
   return rus;
 }
 
-await program.parseAsync(process.argv);
+// A command that fails says what was wrong in one line (no stack trace) and exits 2.
+await program.parseAsync(process.argv).catch((err: unknown) => {
+  process.stderr.write(`tandem: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(2);
+});

@@ -1,14 +1,42 @@
 /**
  * The replicated ledger of acknowledged RU blocks (table ledger_block). Storing is idempotent:
  * a block already present is reported as a duplicate and not written again.
+ *
+ * Fencing: with a FenceSource (the ingest path of a node in a pair), every batch first bumps the
+ * role lease row's `fence` counter under the owner and epoch this node holds. A node that lost the
+ * lease finds no such row and the batch fails (FencedError); one that races the new owner's
+ * takeover conflicts with it at Galera certification, retries, and then finds no row. So no batch
+ * commits outside its writer's tenure, and each row records the epoch it was acked under.
  */
-import { type Connection, type Database, ER } from '../replication/database.js';
+import { type Connection, type Database, DatabaseUnavailableError, ER } from '../replication/database.js';
 import { blockKey, type LedgerBlock, type StoreOutcome } from './block.js';
+
+/** The tenure a batch must be committed under: the role lease row, its owner and epoch. */
+export interface Fence {
+  leaseName: string;
+  owner: string;
+  epoch: number;
+}
+
+export interface FenceSource {
+  /** The tenure this node acks under now; null when it holds none (the batch is refused). */
+  current(): Fence | null;
+}
+
+/** The role lease passed on (or was never held): this batch must not commit. */
+export class FencedError extends DatabaseUnavailableError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'FencedError';
+  }
+}
 
 export class Ledger {
   constructor(
     private readonly db: Database,
     private readonly nodeId: string,
+    /** Absent: no fencing (a single node, journal replay of blocks acknowledged earlier). */
+    private readonly fence?: FenceSource,
   ) {}
 
   /** Stores a batch in one transaction; returns the outcome of each block, in order. */
@@ -27,6 +55,7 @@ export class Ledger {
   }
 
   private async storeIn(conn: Connection, blocks: readonly LedgerBlock[]): Promise<StoreOutcome[]> {
+    const epoch = await this.checkFence(conn);
     const existing = await this.existingKeys(conn, blocks);
     const outcomes: StoreOutcome[] = [];
     const toInsert: LedgerBlock[] = [];
@@ -42,7 +71,7 @@ export class Ledger {
       }
     }
     if (toInsert.length > 0) {
-      const rows = toInsert.map(() => '(?,?,?,?,?,?,?)').join(',');
+      const rows = toInsert.map(() => '(?,?,?,?,?,?,?,?)').join(',');
       const params = toInsert.flatMap((b) => [
         b.lamId,
         b.blockSeq,
@@ -50,14 +79,31 @@ export class Ledger {
         b.ruCount,
         b.createdAtMs,
         this.nodeId,
+        epoch,
         b.payload,
       ]);
       await conn.query(
-        `INSERT INTO ledger_block (lam_id, block_seq, stream, ru_count, created_at_ms, received_by, payload) VALUES ${rows}`,
+        `INSERT INTO ledger_block (lam_id, block_seq, stream, ru_count, created_at_ms, received_by, received_epoch, payload) VALUES ${rows}`,
         params,
       );
     }
     return outcomes;
+  }
+
+  /** Bumps the lease row's fence under our tenure; returns the epoch (0 without fencing). */
+  private async checkFence(conn: Connection): Promise<number> {
+    if (!this.fence) return 0;
+    const f = this.fence.current();
+    if (!f) throw new FencedError('this node holds no role lease');
+    const res: { affectedRows: number } = await conn.query(
+      'UPDATE lease SET fence = fence + 1 WHERE name = ? AND owner = ? AND epoch = ?',
+      [f.leaseName, f.owner, f.epoch],
+    );
+    if (res.affectedRows !== 1)
+      throw new FencedError(
+        `the role lease is no longer ${f.owner}'s (epoch ${f.epoch}): another node took over`,
+      );
+    return f.epoch;
   }
 
   private async existingKeys(conn: Connection, blocks: readonly LedgerBlock[]): Promise<Set<string>> {

@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import type { Database } from '../replication/database.js';
 import { LeaseStore } from './lease-store.js';
 import {
+  ADDRESS_MARGIN_MS,
   acking,
   type Command,
   command,
@@ -26,6 +27,8 @@ export interface RoleHooks {
   drained(): boolean;
   /** The peer as the heartbeat sees it, for commands that need a healthy standby. */
   peer(): { id: string; healthyStandby: boolean } | null;
+  /** At every renewal: the node may hold the logical IP until then (a watchdog enforces it). */
+  onHold?(deadlineMs: number): void;
   /** Called after each change of `holdsAddress()`; awaited before the next one. */
   onAddressChange(holds: boolean, state: RoleState): Promise<void>;
 }
@@ -43,7 +46,7 @@ export class RoleManager {
 
   constructor(
     db: Database,
-    leaseName: string,
+    readonly leaseName: string,
     readonly cfg: RoleSettings,
     private readonly tickMs: number,
     private readonly hooks: RoleHooks,
@@ -124,7 +127,11 @@ export class RoleManager {
         this.cfg,
       );
       this.setState(next);
-      await this.notify();
+      if (next.renewedAtMs !== null && (next.role === 'active' || next.role === 'handing-over'))
+        this.hooks.onHold?.(next.renewedAtMs + this.cfg.leaseTtlMs - ADDRESS_MARGIN_MS);
+      // Not awaited: moving the address can take seconds (keepalived becoming master), and the
+      // lease must go on being renewed meanwhile. Address changes run one at a time, in order.
+      void this.notify();
     } finally {
       this.ticking = false;
     }

@@ -1,7 +1,8 @@
 /**
  * keepalived.conf for the logical IP (pure). keepalived only follows the role manager: the track file
  * (weight 0) holds 0 on the active node and 1 elsewhere, so the standby is in FAULT and can never
- * become VRRP master on its own; VRRP contributes the address moves and gratuitous ARPs, and a
+ * become VRRP master on its own; a second one, the sentinel's, goes to 1 when the node stops
+ * renewing its claim (frozen or dead; sentinel.ts); VRRP contributes the address moves and gratuitous ARPs, and a
  * second barrier against two nodes holding the address. VRRPv3 with 0.1 s adverts (sub-second needs
  * v3), unicast to the peer, `nopreempt` with both nodes in BACKUP.
  */
@@ -16,6 +17,8 @@ export interface KeepalivedSettings {
   logicalIp: string;
   prefixLength: number;
   trackFile: string;
+  /** Written by the sentinel (sentinel.ts): "1" when the node's claim ran out or it died. */
+  sentinelTrackFile: string;
 }
 
 export function renderKeepalivedConfig(k: KeepalivedSettings): string {
@@ -29,6 +32,11 @@ global_defs {
 
 vrrp_track_file tandem_role {
   file "${k.trackFile}"
+  weight 0
+}
+
+vrrp_track_file tandem_sentinel {
+  file "${k.sentinelTrackFile}"
   weight 0
 }
 
@@ -48,6 +56,7 @@ vrrp_instance tandem_${k.virtualRouterId} {
   }
   track_file {
     tandem_role
+    tandem_sentinel
   }
 }
 `;

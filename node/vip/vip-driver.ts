@@ -7,11 +7,13 @@
  * - `local`: one host (demo, tests): the logical IP is a loopback alias; only the active node listens.
  * - `iproute`: `ip addr add/del` and gratuitous ARP (arping) on the node's interface.
  * - `keepalived`: VRRP follows the role through a track file (keepalived-config.ts); a watchdog
- *   removes the address if keepalived dies, so two nodes never answer for it.
+ *   removes the address if keepalived dies, so two nodes never answer for it; a sentinel process
+ *   (sentinel.ts) sets keepalived to FAULT when the node stops renewing its claim (frozen, killed).
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import type { Logger } from 'pino';
 import { sleep } from '../common/process.js';
@@ -24,6 +26,11 @@ export interface VipDriver {
   /** Listeners are open only while the node holds the address (false for `none`). */
   readonly gatesListeners: boolean;
   start(): Promise<void>;
+  /**
+   * Called at every lease renewal: the node may hold the address until `deadlineMs` (renewal +
+   * lease TTL − margin). Only `keepalived` uses it (its sentinel drops the address past it).
+   */
+  holdUntil(deadlineMs: number): void;
   up(): Promise<void>;
   down(): Promise<void>;
   stop(): Promise<void>;
@@ -34,6 +41,7 @@ export class NoVip implements VipDriver {
   readonly kind = 'none';
   readonly gatesListeners = false;
   async start() {}
+  holdUntil() {}
   async up() {}
   async down() {}
   async stop() {}
@@ -48,6 +56,7 @@ export class LocalVip implements VipDriver {
   private held = false;
   constructor(private readonly address: string) {}
   async start() {}
+  holdUntil() {}
   async up() {
     this.held = true;
   }
@@ -84,6 +93,7 @@ export class IprouteVip implements VipDriver {
   async start() {
     await this.down(); // a crashed predecessor may have left it
   }
+  holdUntil() {}
   async up() {
     if (!(await addressPresent(this.iface, this.address)))
       await run('ip', ['addr', 'add', `${this.address}/${this.prefix}`, 'dev', this.iface]);
@@ -108,6 +118,7 @@ export class KeepalivedVip implements VipDriver {
   readonly kind = 'keepalived';
   readonly gatesListeners = true;
   private child: ChildProcess | undefined;
+  private sentinel: ChildProcess | undefined;
   private watchdog: NodeJS.Timeout | undefined;
   private stopping = false;
   private wanted = false;
@@ -123,9 +134,23 @@ export class KeepalivedVip implements VipDriver {
     mkdirSync(this.dir, { recursive: true });
     writeFileSync(this.k.trackFile, '1\n');
     writeFileSync(join(this.dir, 'keepalived.conf'), renderKeepalivedConfig(this.k));
+    writeFileSync(this.deadlineFile, '0\n');
+    writeFileSync(this.k.sentinelTrackFile, '1\n');
     await removeAddress(this.k.interface, this.k.logicalIp, this.k.prefixLength);
     this.spawn();
+    this.spawnSentinel();
     this.watchdog = setInterval(() => void this.check(), 250);
+  }
+
+  private get deadlineFile(): string {
+    return join(this.dir, 'hold-until');
+  }
+
+  holdUntil(deadlineMs: number) {
+    // Atomically: the sentinel must never read a half-written (empty) file as "no claim".
+    const tmp = `${this.deadlineFile}.tmp`;
+    writeFileSync(tmp, `${deadlineMs}\n`);
+    renameSync(tmp, this.deadlineFile);
   }
 
   async up() {
@@ -147,6 +172,7 @@ export class KeepalivedVip implements VipDriver {
   async stop() {
     this.stopping = true;
     clearInterval(this.watchdog);
+    this.sentinel?.kill('SIGTERM');
     this.child?.kill('SIGTERM');
     await sleep(300);
     this.child?.kill('SIGKILL');
@@ -159,6 +185,7 @@ export class KeepalivedVip implements VipDriver {
       address: `${this.k.logicalIp}/${this.k.prefixLength}`,
       interface: this.k.interface,
       keepalivedPid: this.child?.pid ?? null,
+      sentinelPid: this.sentinel?.pid ?? null,
       restarts: this.restarts,
     };
   }
@@ -177,14 +204,40 @@ export class KeepalivedVip implements VipDriver {
       join(d, 'keepalived.pid'),
     ];
     args.push('-r', join(d, 'vrrp.pid'), '-c', join(d, 'checkers.pid'));
-    this.child = spawn('keepalived', args, { stdio: 'ignore' });
+    // keepalived logs to the console (-l): keep it beside its configuration for the operator.
+    const out = openSync(join(d, 'keepalived.log'), 'a');
+    this.child = spawn('keepalived', args, { stdio: ['ignore', out, out] });
+    closeSync(out);
     this.child.on('error', (err) => this.log.error({ err: err.message }, 'keepalived could not be started'));
+  }
+
+  /** See sentinel.ts: it outlives a frozen or killed node process. */
+  private spawnSentinel() {
+    const script = fileURLToPath(new URL('./sentinel.js', import.meta.url));
+    const args = [
+      script,
+      this.deadlineFile,
+      this.k.sentinelTrackFile,
+      String(process.pid),
+      join(this.dir, 'keepalived.pid'),
+      this.k.logicalIp,
+    ];
+    const out = openSync(join(this.dir, 'sentinel.log'), 'a');
+    this.sentinel = spawn(process.execPath, args, { stdio: ['ignore', out, out] });
+    closeSync(out);
+    this.sentinel.on('error', (err) =>
+      this.log.error({ err: err.message }, 'the sentinel could not be started'),
+    );
   }
 
   /** keepalived gone: drop the address it may have left behind (two nodes must never hold it). */
   private async check() {
-    if (this.stopping || !this.child || (this.child.exitCode === null && this.child.signalCode === null))
-      return;
+    if (this.stopping) return;
+    if (this.sentinel && (this.sentinel.exitCode !== null || this.sentinel.signalCode !== null)) {
+      this.log.error({ exitCode: this.sentinel.exitCode }, 'the keepalived sentinel died; restarting it');
+      this.spawnSentinel();
+    }
+    if (!this.child || (this.child.exitCode === null && this.child.signalCode === null)) return;
     this.log.error(
       { exitCode: this.child.exitCode },
       'keepalived died; removing the logical IP and restarting it',

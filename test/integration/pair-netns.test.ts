@@ -2,7 +2,8 @@
  * The pair on a real (namespaced) network with real keepalived: servers A and B (each a `tandem node`
  * that runs its own Galera member, galera.managed), a witness W (garbd), a client C (a LAM daemon), on
  * 198.18.0.0/24 with the logical IP 198.18.0.100 moved by VRRP. First start, kill -9 of everything on
- * the active server, a partition of the active from the peer and the witness, a power loss of both
+ * the active server, a partition of the active from the peer and the witness, SIGSTOP of the active's
+ * node process alone (keepalived and mariadbd keep running), a power loss of both
  * servers and the witness — the nodes decide how their members start each time.
  */
 import { execFileSync } from 'node:child_process';
@@ -109,7 +110,12 @@ describe('hot-standby pair in network namespaces with keepalived', () => {
     const decisions = await Promise.all([galeraDecision(cams.a), galeraDecision(cams.b)]);
     expect(decisions.map((d) => d.action).sort()).toEqual(['bootstrap', 'join']);
     if ((await cams.a.role()) !== 'active') {
-      expect((await cams.b.command('switchover', { to: 'cam-a' })).status).toBe(200); // start from A
+      // start from A (the standby must be seen healthy by B first: wait for it, not for a fixed time)
+      await waitFor(
+        'B to accept a switchover to A',
+        async () => ((await cams.b.command('switchover', { to: 'cam-a' })).status === 200 ? true : undefined),
+        { timeoutMs: 30_000, intervalMs: 500 },
+      );
       await cams.a.waitRole('active', 15_000);
     }
     await waitFor('the logical IP on A', async () => (net.addresses('a').includes(VIP) ? true : undefined), {
@@ -222,11 +228,61 @@ describe('hot-standby pair in network namespaces with keepalived', () => {
     expect(net.addresses('b')).not.toContain(VIP);
     // B's rejoin stalls Galera commits for a moment, which can make A demote briefly (a blip, see
     // docs/pair.md); A holds the role and the address once the cluster has settled.
-    await cams.a.waitRole('active', 15_000);
+    await cams.a.waitRole('active', 45_000);
     await waitFor('the logical IP on A', async () => (net.addresses('a').includes(VIP) ? true : undefined), {
       timeoutMs: 10_000,
     });
     expect(net.addresses('b')).not.toContain(VIP);
+  });
+
+  it('SIGSTOP of the node process alone on the active server: B takes the IP, A lives on as standby', async () => {
+    // A is active again after the partition; its keepalived and mariadbd keep running.
+    await waitFor('acks from A', async () => ((await acked()).blocksAckedPrimary > 0 ? true : undefined), {
+      timeoutMs: 30_000,
+    });
+    const before = await acked();
+    const frozenAt = Date.now();
+    cams.a.daemon!.child.kill('SIGSTOP');
+    try {
+      await cams.b.waitRole('active', 30_000);
+      // A's keepalived would go on advertising the address for the frozen node: its sentinel sets
+      // it to FAULT once the node's claim runs out, so B's keepalived can become master.
+      await waitFor(
+        'the logical IP on B only',
+        async () =>
+          net.addresses('b').includes(VIP) && !net.addresses('a').includes(VIP) ? true : undefined,
+        { timeoutMs: 15_000 },
+      );
+      process.stderr.write(
+        `[netns] SIGSTOP of A's node → the logical IP on B after ${Date.now() - frozenAt} ms\n`,
+      );
+      const rest = 3000 - (Date.now() - frozenAt);
+      if (rest > 0) await sleep(rest); // the fault lasts at least 3 s (not a wait for a condition)
+    } finally {
+      cams.a.daemon!.child.kill('SIGCONT');
+    }
+    // KNOWN GAP (issue 10 closing note): the LAM daemon's streams did not recover from the frozen
+    // node in this topology (no primary stream for minutes, even after later failovers). Until that
+    // is fixed the LAM is restarted here; its durable spool keeps every confirmed RU.
+    await lam.kill9();
+    lam.start();
+    await lam.waitReady();
+    await waitFor(
+      'acks from B',
+      async () => {
+        const c = await acked();
+        return c.blocksAckedPrimary + c.blocksAckedRecovery >
+          before.blocksAckedPrimary + before.blocksAckedRecovery
+          ? true
+          : undefined;
+      },
+      { timeoutMs: 30_000, intervalMs: 50 },
+    );
+    await cams.a.waitRole('standby', 30_000);
+    expect(cams.a.daemon!.child.exitCode).toBeNull();
+    expect(cams.b.daemon!.child.exitCode).toBeNull();
+    expect(net.addresses('a')).not.toContain(VIP);
+    expect(await cams.b.role()).toBe('active');
   });
 
   it('power loss of both servers and the witness: one node alone waits; together they bootstrap the most recent member', async () => {
@@ -302,10 +358,11 @@ describe('hot-standby pair in network namespaces with keepalived', () => {
       expect(new Set(ids).size).toBe(ids.length);
       for (const id of confirmed) expect(ids).toContain(id);
       // The ack history in the ledger: A, then B (after the kill), then A (after the partition),
-      // then whichever node won the lease after the cold start — never interleaved.
+      // then B (after A's node froze), then whichever node won the lease after the cold start —
+      // never interleaved.
       const runs = rows.map((r) => r.received_by).filter((by, i, all) => i === 0 || by !== all[i - 1]);
-      expect(runs.slice(0, 3)).toEqual(['cam-a', 'cam-b', 'cam-a']);
-      expect(runs.length).toBeLessThanOrEqual(4);
+      expect(runs.slice(0, 4)).toEqual(['cam-a', 'cam-b', 'cam-a', 'cam-b']);
+      expect(runs.length).toBeLessThanOrEqual(5);
       // IPDR on the active node: each RU once.
       const active = (await cams.a.role()) === 'active' ? 'cam-a' : 'cam-b';
       const acct = join(dir, 'cam', active, 'accounting');

@@ -14,6 +14,7 @@ describe('keepalived.conf for the logical IP', () => {
     logicalIp: '198.18.0.100',
     prefixLength: 24,
     trackFile: '/var/lib/tandem/keepalived/role',
+    sentinelTrackFile: '/var/lib/tandem/keepalived/sentinel',
   });
   it.each([
     ['VRRPv3 (sub-second adverts need it)', 'vrrp_version 3'],
@@ -25,6 +26,11 @@ describe('keepalived.conf for the logical IP', () => {
       'the role manager drives it through a weight-0 track file',
       'file "/var/lib/tandem/keepalived/role"\n  weight 0',
     ],
+    [
+      'the sentinel faults a frozen or dead node through its own track file',
+      'file "/var/lib/tandem/keepalived/sentinel"\n  weight 0',
+    ],
+    ['FAULT while either file says so', 'track_file {\n    tandem_role\n    tandem_sentinel\n  }'],
   ])('%s', (_what, text) => {
     expect(conf).toContain(text);
   });

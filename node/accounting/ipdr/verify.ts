@@ -7,6 +7,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import yauzl from 'yauzl';
 import { parseTimestampedName } from '../../common/file-names.js';
+import { mustBeDirectory } from '../../common/fs-checks.js';
 
 export const IPDR_EXTENSIONS = [
   'active',
@@ -47,8 +48,9 @@ async function unzipFirst(buf: Buffer): Promise<Buffer> {
 }
 
 function xmllint(content: Buffer): Promise<string | undefined> {
-  return new Promise((resolve) => {
-    const child = execFile('xmllint', ['--noout', '--schema', SCHEMA, '-'], (err, _out, stderr) =>
+  return new Promise((resolve, reject) => {
+    const child = execFile('xmllint', ['--noout', '--schema', SCHEMA, '-'], (err, _out, stderr) => {
+      if ((err as NodeJS.ErrnoException | null)?.code === 'ENOENT') return reject(new XmllintMissingError());
       resolve(
         err
           ? stderr
@@ -57,8 +59,9 @@ function xmllint(content: Buffer): Promise<string | undefined> {
               .slice(0, 3)
               .join('; ')
           : undefined,
-      ),
-    );
+      );
+    });
+    child.stdin?.on('error', () => undefined); // xmllint absent: the write fails too
     child.stdin?.end(content);
   });
 }
@@ -95,7 +98,18 @@ export async function verifyFile(dir: string, file: string): Promise<FileCheck> 
 }
 
 /** Every IPDR file in DIR and in its Primary/ and Recovery/ subdirectories. */
+/** Without xmllint nothing can be checked against the schemas: say so, never "invalid" with no reason. */
+export class XmllintMissingError extends Error {
+  constructor() {
+    super(
+      'xmllint is not installed (Debian package libxml2-utils); it checks every file against the IPDR schemas',
+    );
+    this.name = 'XmllintMissingError';
+  }
+}
+
 export async function verifyIpdrDir(dir: string): Promise<FileCheck[]> {
+  await mustBeDirectory(dir);
   const dirs = [dir];
   for (const sub of ['Primary', 'Recovery']) {
     if (
