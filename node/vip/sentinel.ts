@@ -12,14 +12,8 @@
  * can undo the other's. This is the role a hardware or kernel watchdog plays for Patroni, without
  * rebooting the server.
  *
- * With the claim it also ends the TCP connections on the logical IP (`ss -K`): the kernel of a
- * frozen node would otherwise go on answering its LAMs on an address it no longer holds (an
- * established socket still matches), keeping their neighbour entries pointed at this server.
- *
- * Run as `node sentinel.js <deadline file> <sentinel track file> <node pid> <keepalived pid file>
- * <logical IP>`.
+ * Run as `node sentinel.js <deadline file> <sentinel track file> <node pid> <keepalived pid file>`.
  */
-import { execFile } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 
 export interface SentinelView {
@@ -53,26 +47,18 @@ function readOr(path: string, fallback: string): string {
   }
 }
 
-function endConnections(logicalIp: string, log: (m: string) => void): void {
-  execFile('ss', ['-K', 'state', 'established', 'src', logicalIp], { timeout: 2000 }, (err) => {
-    if (err) log(`could not end the connections on ${logicalIp}: ${err.message}`);
-    else log(`ended the TCP connections on ${logicalIp}`);
-  });
-}
-
 function main(argv: string[]): void {
-  const [deadlineFile, trackFile, nodePidText, keepalivedPidFile, logicalIp] = argv;
+  const [deadlineFile, trackFile, nodePidText, keepalivedPidFile] = argv;
   const nodePid = Number(nodePidText);
-  if (!deadlineFile || !trackFile || !Number.isInteger(nodePid) || !keepalivedPidFile || !logicalIp) {
+  if (!deadlineFile || !trackFile || !Number.isInteger(nodePid) || !keepalivedPidFile) {
     process.stderr.write(
-      'usage: sentinel <deadline file> <sentinel track file> <node pid> <keepalived pid file> <logical IP>\n',
+      'usage: sentinel <deadline file> <sentinel track file> <node pid> <keepalived pid file>\n',
     );
     process.exit(2);
   }
   const log = (msg: string) => process.stderr.write(`${new Date().toISOString()} sentinel: ${msg}\n`);
   log(`watching node ${nodePid}`);
   let written = readOr(trackFile, '').trim();
-  const rewrittenAt = 0;
   setInterval(() => {
     const v = sentinelVerdict({
       nowMs: Date.now(),

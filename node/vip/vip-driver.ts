@@ -220,7 +220,6 @@ export class KeepalivedVip implements VipDriver {
       this.k.sentinelTrackFile,
       String(process.pid),
       join(this.dir, 'keepalived.pid'),
-      this.k.logicalIp,
     ];
     const out = openSync(join(this.dir, 'sentinel.log'), 'a');
     this.sentinel = spawn(process.execPath, args, { stdio: ['ignore', out, out] });
