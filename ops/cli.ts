@@ -10,6 +10,8 @@ import { renderOffline } from '../node/accounting/ipdr/render-offline.js';
 import { verifyIpdrDir } from '../node/accounting/ipdr/verify.js';
 import { LamRegistry } from '../node/accounting/lam-registry.js';
 import { CamNode } from '../node/cam-node.js';
+import { DirLock } from '../node/common/dir-lock.js';
+import { mustBeDirectory } from '../node/common/fs-checks.js';
 import { createLogger, silentLogger } from '../node/common/logger.js';
 import { tandemVersion } from '../node/common/version.js';
 import { loadLamConfig, loadLamConfigFile, loadNodeConfig } from '../node/config/load.js';
@@ -28,6 +30,15 @@ program
   .version(tandemVersion());
 
 /** Config errors name every bad field and exit 2, before anything is started. */
+function withLock(dir: string, what: string): DirLock {
+  try {
+    return DirLock.acquire(dir, what);
+  } catch (err) {
+    process.stderr.write(`tandem: ${(err as Error).message}\n`);
+    process.exit(2);
+  }
+}
+
 function withConfig<T>(load: () => T): T {
   try {
     return load();
@@ -47,6 +58,8 @@ program
   .action(async (opts: { config: string }) => {
     const config = withConfig(() => loadNodeConfig(opts.config));
     const log = createLogger(config.node.logLevel, { node: config.node.id });
+    // One node per data directory (its journal): a second one is refused, naming the first.
+    const lock = withLock(config.node.dataDir, `tandem node ${config.node.id}`);
     const node = new CamNode(config, log);
     let stopping = false;
     const shutdown = async (signal: string) => {
@@ -54,6 +67,7 @@ program
       stopping = true;
       log.info({ signal }, 'stopping');
       await node.stop();
+      lock.release();
       process.exit(0);
     };
     process.on('SIGTERM', () => void shutdown('SIGTERM'));
@@ -283,10 +297,12 @@ lamCmd
     const cfg = withConfig(() => loadLamConfigFile(opts.config));
     const log = createLogger(cfg.agent.logLevel, { lam: cfg.lam.componentName });
     const agent = new LamAgent({ lam: cfg.lam, agent: cfg.agent, log });
+    const lock = withLock(agent.spoolDir, `tandem lam run ${cfg.lam.componentName}`);
     const api = new LamApi(agent, cfg.agent.apiListen);
     const shutdown = async () => {
       await api.stop().catch(() => undefined);
       await agent.stop();
+      lock.release();
       process.exit(0);
     };
     process.on('SIGTERM', () => void shutdown());
@@ -370,7 +386,10 @@ spoolCmd
   .argument('<dir>')
   .description('move damaged tails to quarantine/, keep every intact block (what a starting LAM does)')
   .action(async (dir: string) => {
-    const report = await repairSpool(dir);
+    // Never under a running LAM: it appends to and renames these files.
+    await mustBeDirectory(dir);
+    const lock = withLock(dir, 'tandem lam spool repair');
+    const report = await repairSpool(dir).finally(() => lock.release());
     for (const q of report.quarantined)
       process.stdout.write(
         `${q.file}: ${q.problem} tail of ${q.bytes} bytes → ${q.movedTo}; ${q.keptBlocks} blocks kept\n`,

@@ -87,4 +87,19 @@ describe('tandem lam', () => {
     });
     expect(s.counters.rusDurable).toBe(50);
   });
+
+  it('a second daemon on the same spool, or spool repair on a live spool, is refused naming the owner', async () => {
+    const pid = ctx.lam.daemon!.pid;
+    const second = await tandem('lam', 'run', '--config', ctx.lam.configFile);
+    expect(second.code).toBe(2);
+    expect(second.stderr).toMatch(
+      new RegExp(`is in use by tandem lam run ${lamId} \\(pid ${pid}\\); stop it first`),
+    );
+    const repair = await tandem('lam', 'spool', 'repair', join(ctx.dir, 'spool', lamId));
+    expect(repair.code).toBe(2);
+    expect(repair.stderr).toMatch(/is in use by tandem lam run/);
+    const missing = await tandem('lam', 'spool', 'verify', join(ctx.dir, 'no-such-dir'));
+    expect(missing.code).toBe(2);
+    expect(missing.stderr.trim()).toBe(`tandem: ${join(ctx.dir, 'no-such-dir')}: no such directory`);
+  });
 });
