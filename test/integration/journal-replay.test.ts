@@ -131,29 +131,30 @@ describe('journal replay into the ledger', () => {
     expect(rows[0].n).toBe(50);
   });
 
-  it('a restart skips the segments a checkpoint covers; a database without the token gets the full replay', async () => {
-    await second!.stop();
-    second = new CamNode(first.config, silentLogger());
-    await second.start();
-    await waitFor('replay to finish', async () => (second!.refusal() === undefined ? true : undefined), {
+  /** A new node on first's configuration, once it accepts (its replay is done). */
+  async function startSecond(): Promise<CamNode> {
+    const node = new CamNode(first.config, silentLogger());
+    second = node;
+    await node.start();
+    await waitFor('replay to finish', async () => (node.refusal() === undefined ? true : undefined), {
       timeoutMs: 30_000,
     });
-    const skipping = second.status().journal.lastReplay!;
+    return node;
+  }
+
+  it('a restart skips the segments a checkpoint covers; a database without the token gets the full replay', async () => {
+    await second!.stop();
+    const skipping = (await startSecond()).status().journal.lastReplay!;
     expect(skipping.checkpoint).toBe('valid');
     expect(skipping.skippedSegments).toBe(skipping.segments);
     expect(skipping.blocks).toBe(0);
-    await second.stop();
+    await second!.stop();
 
     // The database lost writes (here: the token and some blocks): every segment is read again.
     const a = await sqlOn('a');
     await a.query('DELETE FROM journal_checkpoint WHERE node_id = ?', [first.config.node.id]);
     const lost = await a.query("DELETE FROM ledger_block WHERE lam_id LIKE 'replay-%' AND block_seq % 7 = 0");
-    second = new CamNode(first.config, silentLogger());
-    await second.start();
-    await waitFor('replay to finish', async () => (second!.refusal() === undefined ? true : undefined), {
-      timeoutMs: 30_000,
-    });
-    const full = second.status().journal.lastReplay!;
+    const full = (await startSecond()).status().journal.lastReplay!;
     expect(full.checkpoint).toBe('lost');
     expect(full.skippedSegments).toBe(0);
     expect(full.restored).toBe(lost.affectedRows);
