@@ -223,8 +223,8 @@ export class CamNode {
     const h = this.health.health;
     if (!h.writable) return { ready: false, reason: h.reason };
     if (this.replaying || this.needsReplay) return { ready: false, reason: this.replayRefusal() };
-    if (Date.now() < this.listen.retryAtMs)
-      return { ready: false, reason: `DTP listeners could not be opened: ${this.listen.error}` };
+    // Not ready only until the retry time: the role manager must be able to take the role again.
+    if (Date.now() < this.listen.retryAtMs) return { ready: false, reason: this.listenRefusal() };
     return { ready: true, reason: '' };
   }
 
@@ -333,9 +333,13 @@ export class CamNode {
     const h = this.health.health;
     if (!h.writable) return h.reason;
     if (this.replaying || this.needsReplay) return this.replayRefusal();
-    if (this.listen.failures > 0) return `DTP listeners could not be opened: ${this.listen.error}`;
+    if (this.listen.failures > 0) return this.listenRefusal();
     if (this.role && !this.role.acking()) return `not the active node (${this.role.state.reason})`;
     return undefined;
+  }
+
+  private listenRefusal(): string {
+    return `DTP listeners could not be opened: ${this.listen.error}`;
   }
 
   private replayRefusal(): string {
@@ -778,12 +782,10 @@ export class CamNode {
   private async extendCheckpoint(): Promise<void> {
     const { journal, checkpoint } = this;
     if (!journal || !checkpoint || this.replaying || this.needsReplay || !this.health.health.writable) return;
-    const existing = await journal.earlierSegments();
-    const covered = checkpoint.covered();
-    const sealed = existing.filter((s) => !covered.has(s));
-    if (sealed.length === 0) return;
+    const sealed = await journal.earlierSegments();
+    if (checkpoint.covers(sealed)) return;
     await checkpoint
-      .extend(sealed, existing)
+      .extend(sealed)
       .catch((err) => this.log.warn({ err: describeDbError(err) }, 'journal checkpoint not extended'));
   }
 

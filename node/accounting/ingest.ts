@@ -70,16 +70,12 @@ export class GroupCommitter {
     maxBatchBlocksSeen: 0,
   };
 
-  private readonly maxBatchBlocks: number;
-
   constructor(
     private readonly journal: BatchStore,
     private readonly ledger: LedgerStore,
     private readonly opts: GroupCommitOptions,
     private readonly log: Logger,
-  ) {
-    this.maxBatchBlocks = opts.maxBatchBlocks;
-  }
+  ) {}
 
   submit(block: LedgerBlock): Promise<StoreOutcome> {
     return new Promise((resolve, reject) => {
@@ -103,7 +99,7 @@ export class GroupCommitter {
   private async pump(): Promise<void> {
     this.running = true;
     while (this.queue.length > 0) {
-      const batch = this.queue.splice(0, this.maxBatchBlocks);
+      const batch = this.queue.splice(0, this.opts.maxBatchBlocks);
       this.stats.queued = this.queue.length;
       const blocks = batch.map((p) => p.block);
       // Journal and ledger in parallel: the ack waits for both, and a block in only one of

@@ -73,15 +73,15 @@ export class JournalCheckpoint {
   }
 
   /**
-   * While running: `sealed` are segments whose every acknowledged block was committed before now.
-   * Extends the checkpoint only if the database still holds the previous token (else returns
-   * false and leaves it to the next replay).
+   * While running: `sealed` are the segments no longer written to, every acknowledged block of
+   * which was committed before now; the checkpoint then covers exactly them. Only if the database
+   * still holds the previous token (else returns false and leaves it to the next replay).
    */
-  extend(sealed: readonly string[], existing: readonly string[], nowMs = Date.now()): Promise<boolean> {
-    return this.oneAtATime(() => this.extendNow(sealed, existing, nowMs));
+  extend(sealed: readonly string[], nowMs = Date.now()): Promise<boolean> {
+    return this.oneAtATime(() => this.extendNow(sealed, nowMs));
   }
 
-  private async extendNow(sealed: readonly string[], existing: readonly string[], nowMs: number) {
+  private async extendNow(sealed: readonly string[], nowMs: number) {
     const prev = this.current;
     if (!prev) return false;
     const token = randomBytes(16).toString('hex');
@@ -93,15 +93,14 @@ export class JournalCheckpoint {
       this.current = undefined;
       return false;
     }
-    const keep = new Set(existing);
-    const segments = [...new Set([...prev.segments, ...sealed])].filter((s) => keep.has(s)).sort();
-    await this.writeFile({ token, segments, atMs: nowMs });
+    await this.writeFile({ token, segments: [...sealed], atMs: nowMs });
     return true;
   }
 
-  /** Segments the checkpoint covers now (for the runtime extension). */
-  covered(): Set<string> {
-    return new Set(this.current?.segments ?? []);
+  /** Does the checkpoint already cover every one of these segments? */
+  covers(segments: readonly string[]): boolean {
+    const covered = new Set(this.current?.segments ?? []);
+    return segments.every((s) => covered.has(s));
   }
 
   private oneAtATime<T>(fn: () => Promise<T>): Promise<T> {

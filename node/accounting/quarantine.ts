@@ -5,7 +5,7 @@
  * line per block with where it came from and why. Both are fsync'd before replay moves on.
  */
 import { mkdirSync } from 'node:fs';
-import { appendFile, open, readFile } from 'node:fs/promises';
+import { open, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { encodeBlock } from '../common/block-record.js';
 import { syncDir } from '../common/durable-fs.js';
@@ -84,9 +84,9 @@ export class JournalQuarantine {
 }
 
 async function appendDurably(path: string, data: Buffer | string): Promise<void> {
-  await appendFile(path, data);
-  const h = await open(path, 'r');
+  const h = await open(path, 'a');
   try {
+    await h.appendFile(data);
     await h.sync();
   } finally {
     await h.close();

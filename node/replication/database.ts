@@ -5,17 +5,9 @@
 import mariadb, { type Pool, type PoolConnection } from 'mariadb';
 import type { Logger } from 'pino';
 import type { DatabaseConfig } from '../config/schema.js';
-import { classifyDbError, describeDbError } from './db-errors.js';
+import { classifyDbError, DatabaseUnavailableError, describeDbError } from './db-errors.js';
 
-export { ER } from './db-errors.js';
-
-/** The database cannot take writes now; the reason says why (shown to LAMs and in status). */
-export class DatabaseUnavailableError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'DatabaseUnavailableError';
-  }
-}
+export { DatabaseUnavailableError, ER } from './db-errors.js';
 
 function errnoOf(err: unknown): number | undefined {
   return (err as { errno?: number } | undefined)?.errno;
@@ -26,12 +18,12 @@ export function isRetryable(err: unknown): boolean {
 }
 
 export function isUnavailable(err: unknown): boolean {
-  return classifyDbError(err, (e) => e instanceof DatabaseUnavailableError) === 'unavailable';
+  return classifyDbError(err) === 'unavailable';
 }
 
 /** The server refuses this data for good: the same statement would fail the same way. */
 export function isRejectedForGood(err: unknown): boolean {
-  return classifyDbError(err, (e) => e instanceof DatabaseUnavailableError) === 'rejected';
+  return classifyDbError(err) === 'rejected';
 }
 
 export type Connection = PoolConnection;

@@ -21,6 +21,14 @@ export const ER = {
   QUERY_INTERRUPTED: 1317,
 } as const;
 
+/** The database cannot take writes now; the reason says why (shown to LAMs and in status). */
+export class DatabaseUnavailableError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'DatabaseUnavailableError';
+  }
+}
+
 export interface SqlErrorLike {
   errno?: number;
   code?: string;
@@ -60,8 +68,8 @@ const REJECTED_ERRNOS = new Set<number>([
   ER.SIGNAL_EXCEPTION,
 ]);
 
-export function classifyDbError(err: unknown, unavailableMarker?: (e: unknown) => boolean): DbErrorClass {
-  if (unavailableMarker?.(err)) return 'unavailable';
+export function classifyDbError(err: unknown): DbErrorClass {
+  if (err instanceof DatabaseUnavailableError) return 'unavailable';
   const e = (err ?? {}) as SqlErrorLike;
   if (e.errno === ER.LOCK_DEADLOCK || e.errno === ER.LOCK_WAIT_TIMEOUT) return 'conflict';
   if (

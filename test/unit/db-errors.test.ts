@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { classifyDbError, describeDbError } from '../../node/replication/db-errors.js';
+import {
+  classifyDbError,
+  DatabaseUnavailableError,
+  describeDbError,
+} from '../../node/replication/db-errors.js';
 
 const sqlError = (errno: number, code: string, sqlState: string, extra: Record<string, unknown> = {}) =>
   Object.assign(
@@ -42,8 +46,10 @@ describe('classifyDbError', () => {
     expect(classifyDbError(err)).toBe(expected);
   });
 
-  it('a caller-marked error is unavailable whatever it says', () => {
-    expect(classifyDbError(sqlError(1062, 'ER_DUP_ENTRY', '23000'), () => true)).toBe('unavailable');
+  it('our own DatabaseUnavailableError is unavailable whatever it says', () => {
+    expect(classifyDbError(new DatabaseUnavailableError('database did not answer within 5000 ms'))).toBe(
+      'unavailable',
+    );
   });
 });
 
