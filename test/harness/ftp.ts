@@ -1,8 +1,10 @@
 /** A vsftpd per test (ops/local-ftp.ts) and the checks every FTP delivery test makes. */
+
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'vitest';
+import { waitFor } from '../../node/common/process.js';
 import { freePort } from '../../ops/local-cam.js';
 import { FTP_TEST_USER, type LocalFtpOptions, LocalFtpServer } from '../../ops/local-ftp.js';
 import { sha256File } from './ipdr-files.js';
@@ -45,6 +47,22 @@ export function ftpPushConfig(server: LocalFtpServer, delivery: Record<string, u
 export function filesIn(root: string): string[] {
   return ['Primary', 'Recovery'].flatMap((s) =>
     existsSync(join(root, s)) ? readdirSync(join(root, s)).map((f) => `${s}/${f}`) : [],
+  );
+}
+
+/**
+ * Waits (with a deadline, not a fixed pause) until every closed file of the directory is marked
+ * `.transferred`: the round that marks local copies runs after the one that delivered, and a last
+ * file can still close after the backlog was seen empty.
+ */
+export async function waitAllMarked(acct: string, timeoutMs = 30_000): Promise<void> {
+  await waitFor(
+    'every closed file marked .transferred',
+    async () => {
+      const closed = filesIn(acct).filter((f) => !f.endsWith('.active'));
+      return closed.length > 0 && closed.every((f) => f.endsWith('.transferred')) ? true : undefined;
+    },
+    { timeoutMs, intervalMs: 100 },
   );
 }
 

@@ -12,7 +12,14 @@ import { syntheticBlockRus } from '../../lam/synthetic.js';
 import { sleep, waitFor } from '../../node/common/process.js';
 import { CamProcess } from '../../ops/local-cam.js';
 import type { LocalFtpServer } from '../../ops/local-ftp.js';
-import { expectAllDelivered, filesIn, ftpPushConfig, ftpServer, renamesPerFile } from '../harness/ftp.js';
+import {
+  expectAllDelivered,
+  filesIn,
+  ftpPushConfig,
+  ftpServer,
+  renamesPerFile,
+  waitAllMarked,
+} from '../harness/ftp.js';
 import { freshDatabase, testCluster, waitForHealthyCluster } from '../harness/galera.js';
 import { sender, uniqueLamId } from '../harness/nodes.js';
 
@@ -94,8 +101,8 @@ describe('FTP push under kill -9', () => {
       },
       { timeoutMs: 90_000, intervalMs: 500 },
     );
-    await sleep(500); // the next round marks the last local copies
     const acct = join(dir, 'cam-ftpk9', 'accounting');
+    await waitAllMarked(acct);
     const files = expectAllDelivered(acct, server);
     expect(files).toBeGreaterThan(10);
     const renames = renamesPerFile(server);

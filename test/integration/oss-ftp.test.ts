@@ -5,10 +5,17 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { CamNode } from '../../node/cam-node.js';
-import { sleep, waitFor } from '../../node/common/process.js';
+import { waitFor } from '../../node/common/process.js';
 import { ALARM_FTP_FAILURE } from '../../node/delivery/delivery.js';
 import type { LocalFtpServer } from '../../ops/local-ftp.js';
-import { expectAllDelivered, filesIn, ftpPushConfig, ftpServer, renamesPerFile } from '../harness/ftp.js';
+import {
+  expectAllDelivered,
+  filesIn,
+  ftpPushConfig,
+  ftpServer,
+  renamesPerFile,
+  waitAllMarked,
+} from '../harness/ftp.js';
 import { freshDatabase } from '../harness/galera.js';
 import { loadBothStreams, startCamNode } from '../harness/nodes.js';
 
@@ -75,7 +82,7 @@ describe('FTP push', () => {
     await waitFor('backlog delivered', async () => (status(node).backlogFiles === 0 ? true : undefined), {
       timeoutMs: 30_000,
     });
-    await sleep(300); // the round that marks local copies runs after the one that delivered
+    await waitAllMarked(acct);
     const files = expectAllDelivered(acct, server);
     expect(files).toBe(closedCount(acct));
     expect([...renamesPerFile(server).values()].every((n) => n === 1)).toBe(true);
@@ -158,7 +165,7 @@ describe('FTP push', () => {
         timeoutMs: 30_000,
       },
     );
-    await sleep(300);
+    await waitAllMarked(acct);
     expectAllDelivered(acct, server);
     expect([...renamesPerFile(server).values()].every((n) => n === 1)).toBe(true);
     await waitFor(
@@ -190,7 +197,7 @@ describe('FTP push', () => {
         timeoutMs: 30_000,
       },
     );
-    await sleep(300);
+    await waitAllMarked(config.cam.baseFilePath);
     expectAllDelivered(config.cam.baseFilePath, server);
   });
 
@@ -223,7 +230,7 @@ describe('FTP push', () => {
         timeoutMs: 60_000,
       },
     );
-    await sleep(300);
+    await waitAllMarked(b.config.cam.baseFilePath);
     expect(status(b.node).deliveredFiles).toBeGreaterThan(0);
     // Both nodes' copies are marked, and the server has each file once.
     const files = expectAllDelivered(b.config.cam.baseFilePath, server);
