@@ -17,7 +17,7 @@ import type { LedgerBlock } from '../node/accounting/block.js';
 import { AlarmRegistry } from '../node/alarms/alarms.js';
 import { DiskMonitor } from '../node/alarms/disk-monitor.js';
 import type { LamAgentConfig, LamConfig } from '../node/config/schema.js';
-import type { WireError } from '../proto/dtp.js';
+import type { WireError, WireWelcome } from '../proto/dtp.js';
 import { checkRecordingUnit, type RecordingUnit } from '../proto/ru.js';
 import { DtpSender } from './dtp-client.js';
 import { SeqStore } from './seq-store.js';
@@ -28,10 +28,16 @@ export const ALARM_DISK_CRITICAL = 'DiskMonCritical';
 export const ALARM_DISK_ACCESS = 'diskAccessFailure';
 export const ALARM_SPOOL_DAMAGED = 'SpoolDamaged';
 export const ALARM_BLOCK_REJECTED = 'BlockRejected';
+export const ALARM_SEQUENCE_MOVED = 'LamSequenceMoved';
 export const ALARM_CAM_UNREACHABLE = 'CamUnreachable';
 
 /** Errors after which the same block can never be accepted: it is quarantined, not resent. */
-const PERMANENT_BLOCK_ERRORS = new Set(['ERROR_CODE_INVALID_BLOCK', 'ERROR_CODE_OVERSIZED_BLOCK']);
+const PERMANENT_BLOCK_ERRORS = new Set([
+  'ERROR_CODE_INVALID_BLOCK',
+  'ERROR_CODE_OVERSIZED_BLOCK',
+  // Its key is stored with other RUs: resending can never succeed; the RUs are kept in quarantine/.
+  'ERROR_CODE_SEQUENCE_CONFLICT',
+]);
 
 export class RuRejected extends Error {
   constructor(
@@ -79,6 +85,8 @@ export class LamAgent {
     blocksRejectedByCam: 0,
     /** RUs in blocks the CAM acknowledged (each block counted once, whichever stream). */
     rusAcked: 0,
+    /** Times the CAM's highest stored sequence was ahead of ours (reset state or shared id). */
+    sequenceMoves: 0,
   };
   private readonly ruCountOf = new Map<number, number>();
   private spool!: Spool;
@@ -123,6 +131,7 @@ export class LamAgent {
     this.seqs = await SeqStore.open(this.spoolDir, report.maxSeq + 1);
     const common = {
       lamId: lam.componentName,
+      lamInstance: this.seqs.instance,
       softwareVersion: lam.softwareVersion,
       log: log.child({ part: 'dtp' }),
     };
@@ -132,7 +141,7 @@ export class LamAgent {
       stream: 'primary',
       onAck: (seq) => this.onPrimaryAck(seq),
       onError: (e) => void this.onCamError(this.primary, e),
-      onConnect: () => void this.pumpRecovery(),
+      onConnect: (w) => void this.onWelcome(w),
     });
     this.recovery = new DtpSender({
       ...common,
@@ -141,7 +150,7 @@ export class LamAgent {
       maxInFlight: agent.recoveryWindow,
       onAck: (seq) => this.onRecoveryAck(seq),
       onError: (e) => void this.onCamError(this.recovery, e),
-      onConnect: () => void this.pumpRecovery(),
+      onConnect: (w) => void this.onWelcome(w),
     });
     this.primary.start();
     this.recovery.start();
@@ -336,6 +345,29 @@ export class LamAgent {
     this.counters.blocksAckedRecovery++;
     this.countAckedRus(seq);
     this.spool.markAcked(seq);
+    void this.pumpRecovery();
+  }
+
+  /**
+   * The CAM stores blocks of this LAM id up to a sequence this LAM has not reached: its state was
+   * reset (reinstall, lost lam-state.json) or another host uses the id. New blocks move past it so
+   * they are not refused as conflicts; blocks already numbered below it are refused one by one.
+   */
+  private async onWelcome(welcome: WireWelcome): Promise<void> {
+    const highest = welcome.highest_stored_seq ?? 0;
+    const was = this.seqs.peek;
+    if (await this.seqs.movePast(highest).catch(() => false)) {
+      this.counters.sequenceMoves++;
+      this.opts.log.warn(
+        { highest, was, next: this.seqs.peek, instance: this.seqs.instance },
+        'the CAM already stores blocks of this LAM id beyond our sequence; numbering continues past them',
+      );
+      this.alarms.raise(
+        ALARM_SEQUENCE_MOVED,
+        'minor',
+        `the CAM stores blocks of ${this.lamId} up to ${highest} but this LAM was at ${was}: its state was reset or another host uses the id; numbering continues at ${highest + 1}`,
+      );
+    }
     void this.pumpRecovery();
   }
 

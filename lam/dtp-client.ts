@@ -12,6 +12,7 @@ import {
   type LamFrame,
   ruToWire,
   type WireError,
+  type WireWelcome,
 } from '../proto/dtp.js';
 import type { RecordingUnit } from '../proto/ru.js';
 
@@ -26,11 +27,13 @@ export interface DtpSenderOptions {
   lamId: string;
   stream: 'primary' | 'recovery';
   softwareVersion?: string;
+  /** This LAM's instance (SeqStore.instance), sent in the Hello. */
+  lamInstance?: string;
   log: Logger;
   onAck?: (blockSeq: number, status: 'stored' | 'duplicate') => void;
   onError?: (error: WireError) => void;
   /** Called at every Welcome, i.e. when the stream is (again) ready for blocks. */
-  onConnect?: () => void;
+  onConnect?: (welcome: WireWelcome) => void;
   /** Most blocks this sender puts in flight, even if the CAM's window allows more. */
   maxInFlight?: number;
   minBackoffMs?: number;
@@ -131,6 +134,7 @@ export class DtpSender {
         software_version: this.opts.softwareVersion ?? 'tandem-lam',
         stream: this.opts.stream === 'primary' ? 'STREAM_KIND_PRIMARY' : 'STREAM_KIND_RECOVERY',
         oldest_unacked_seq: this.unacked.keys().next().value ?? 0,
+        lam_instance: this.opts.lamInstance ?? '',
       },
     });
   }
@@ -142,7 +146,7 @@ export class DtpSender {
       this.stats.connects++;
       this.backoffMs = this.opts.minBackoffMs ?? 100;
       this.pump();
-      this.opts.onConnect?.();
+      this.opts.onConnect?.(frame.welcome);
     } else if (frame.frame === 'ack') {
       const seq = frame.ack.block_seq;
       this.inFlight.delete(seq);

@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { DtpServer } from './accounting/dtp-server.js';
-import { GroupCommitter } from './accounting/ingest.js';
+import { conflictReason, GroupCommitter } from './accounting/ingest.js';
 import { recorderId } from './accounting/ipdr/document.js';
 import { IpdrPlanner, IpdrRenderer, LEASE_TTL_MS } from './accounting/ipdr/ledger-ipdr.js';
 import { Journal } from './accounting/journal.js';
@@ -40,6 +40,7 @@ export const ALARM_DISK_MAJOR = 'DiskMajorAlarm';
 export const ALARM_DISK_CRITICAL = 'DiskCriticalAlarm';
 export const ALARM_IPDR_FAILURE = 'IpdrRenderFailure';
 export const ALARM_LISTEN_FAILURE = 'DtpListenFailure';
+export const ALARM_SEQUENCE_CONFLICT = 'LamSequenceConflict';
 
 export class CamNode {
   readonly alarms: AlarmRegistry;
@@ -418,6 +419,9 @@ export class CamNode {
         describe: describeDbError,
         onBatchError: (err) => this.onBatchError(err),
         onBatchStored: () => this.alarms.clear(ALARM_JOURNAL_FAILURE, 'journal writes succeed again'),
+        // Stays raised: only an operator can tell a reinstalled LAM from a second host or a forger.
+        onSequenceConflict: (block) =>
+          this.alarms.raise(ALARM_SEQUENCE_CONFLICT, 'major', conflictReason(block)),
       },
       log.child({ part: 'ingest' }),
     );
@@ -437,6 +441,7 @@ export class CamNode {
       refusal: () => this.refusal(),
       isKnownLam: config.ingest.requireKnownLams ? (id) => lams.isKnown(id) : undefined,
       store: (block) => this.committer!.submit(block),
+      highestStoredSeq: (lamId) => this.ledger!.highestSeq(lamId),
       log: log.child({ part: 'dtp' }),
     });
     if (this.role) {

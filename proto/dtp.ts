@@ -46,7 +46,8 @@ export type ErrorCode =
   | 'ERROR_CODE_OVERSIZED_BLOCK'
   | 'ERROR_CODE_WINDOW_EXCEEDED'
   | 'ERROR_CODE_NOT_ACCEPTING'
-  | 'ERROR_CODE_INTERNAL';
+  | 'ERROR_CODE_INTERNAL'
+  | 'ERROR_CODE_SEQUENCE_CONFLICT';
 
 export interface WireHello {
   protocol_version?: number;
@@ -54,6 +55,7 @@ export interface WireHello {
   software_version?: string;
   stream?: WireStreamKind;
   oldest_unacked_seq?: number;
+  lam_instance?: string;
 }
 export interface WireBlock {
   lam_id?: string;
@@ -67,6 +69,7 @@ export interface WireWelcome {
   window: number;
   max_rus_per_block: number;
   max_block_bytes: number;
+  highest_stored_seq?: number;
 }
 export interface WireAck {
   block_seq: number;

@@ -9,8 +9,16 @@ export interface LedgerBlock {
   ruCount: number;
   /** The block's RUs as a canonical JSON array (docs/ru-format.md). */
   payload: string;
+  /** The sending LAM's instance (Hello.lam_instance); absent from older LAMs and in a LAM's spool. */
+  lamInstance?: string;
 }
 
-export type StoreOutcome = 'stored' | 'duplicate';
+/**
+ * `duplicate`: the key is stored with the same RUs (a resend). `conflict`: the key is stored with
+ * other RUs — a reset LAM or a second host reuses the sequence; the block is not stored.
+ */
+export type StoreOutcome = 'stored' | 'duplicate' | 'conflict';
+/** What a LAM is acked with (a conflict is refused instead). */
+export type AckOutcome = Exclude<StoreOutcome, 'conflict'>;
 
 export const blockKey = (b: { lamId: string; blockSeq: number }): string => `${b.lamId}\u0000${b.blockSeq}`;

@@ -15,9 +15,9 @@ import {
 } from '../../proto/dtp.js';
 import { isUnavailable } from '../replication/database.js';
 import { describeDbError } from '../replication/db-errors.js';
-import type { LedgerBlock, StoreOutcome, StreamKind } from './block.js';
+import type { AckOutcome, LedgerBlock, StreamKind } from './block.js';
 import { checkBlock, checkHello, MAX_RUS_PER_BLOCK, type Session } from './dtp-validation.js';
-import { BlockRejectedError } from './ingest.js';
+import { BlockRejectedError, SequenceConflictError } from './ingest.js';
 
 export interface DtpServerOptions {
   nodeId: string;
@@ -31,7 +31,9 @@ export interface DtpServerOptions {
   refusal: () => string | undefined;
   /** undefined: every LAM id is accepted. */
   isKnownLam?: (lamId: string) => Promise<boolean>;
-  store: (block: LedgerBlock) => Promise<StoreOutcome>;
+  store: (block: LedgerBlock) => Promise<AckOutcome>;
+  /** The highest block_seq stored for a LAM, told to it in the Welcome (a reset LAM moves past it). */
+  highestStoredSeq: (lamId: string) => Promise<number>;
   log: Logger;
 }
 
@@ -218,6 +220,15 @@ export class DtpServer {
           });
         }
       }
+      let highest: number;
+      try {
+        highest = await this.opts.highestStoredSeq(checked.value.lamId);
+      } catch (err) {
+        return close({
+          code: 'ERROR_CODE_NOT_ACCEPTING',
+          message: `cannot read this LAM's highest stored block: ${describeDbError(err)}`,
+        });
+      }
       if (closed) return;
       clearTimeout(helloTimer);
       session = checked.value;
@@ -232,7 +243,10 @@ export class DtpServer {
       };
       this.streams.set(call, info);
       this.counters.streamsOpened++;
-      log.info({ lam: session.lamId, version: session.softwareVersion }, 'DTP stream open');
+      log.info(
+        { lam: session.lamId, version: session.softwareVersion, instance: session.lamInstance, highest },
+        'DTP stream open',
+      );
       send({
         frame: 'welcome',
         welcome: {
@@ -241,6 +255,7 @@ export class DtpServer {
           window: this.opts.window,
           max_rus_per_block: MAX_RUS_PER_BLOCK,
           max_block_bytes: this.opts.maxBlockBytes,
+          highest_stored_seq: highest,
         },
       });
     };
@@ -325,6 +340,13 @@ export class DtpServer {
 export function storeFailure(blockSeq: number, err: unknown): WireError {
   if (err instanceof BlockRejectedError)
     return { code: 'ERROR_CODE_INVALID_BLOCK', message: err.message, block_seq: blockSeq };
+  if (err instanceof SequenceConflictError)
+    return {
+      code: 'ERROR_CODE_SEQUENCE_CONFLICT',
+      message: err.message,
+      block_seq: blockSeq,
+      field: 'block_seq',
+    };
   if (isUnavailable(err))
     return {
       code: 'ERROR_CODE_NOT_ACCEPTING',

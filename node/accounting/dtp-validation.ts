@@ -13,12 +13,15 @@ import { checkRecordingUnit, type RecordingUnit } from '../../proto/ru.js';
 import type { LedgerBlock, StreamKind } from './block.js';
 
 export const LAM_ID = /^[A-Za-z0-9_.-]{1,64}$/;
+export const LAM_INSTANCE = /^[A-Za-z0-9_.-]{0,64}$/;
 export const MAX_RUS_PER_BLOCK = 20; // Table 3, RUs Per Block (maximum)
 
 export interface Session {
   lamId: string;
   stream: StreamKind;
   softwareVersion: string;
+  /** '' from LAMs that send none. */
+  lamInstance: string;
 }
 
 type Result<T> = { ok: true; value: T } | { ok: false; error: WireError };
@@ -50,6 +53,14 @@ export function checkHello(hello: WireHello, portStream: StreamKind): Result<Ses
       },
     );
   }
+  const lamInstance = hello.lam_instance ?? '';
+  if (!LAM_INSTANCE.test(lamInstance)) {
+    return fail(
+      'ERROR_CODE_PROTOCOL_VIOLATION',
+      `lam_instance ${JSON.stringify(lamInstance.slice(0, 80))} is not valid; allowed: [A-Za-z0-9_.-]{0,64}`,
+      { field: 'lam_instance' },
+    );
+  }
   const wanted = portStream === 'primary' ? 'STREAM_KIND_PRIMARY' : 'STREAM_KIND_RECOVERY';
   if (hello.stream !== wanted) {
     return fail(
@@ -60,7 +71,12 @@ export function checkHello(hello: WireHello, portStream: StreamKind): Result<Ses
   }
   return {
     ok: true,
-    value: { lamId, stream: portStream, softwareVersion: (hello.software_version ?? '').slice(0, 200) },
+    value: {
+      lamId,
+      stream: portStream,
+      softwareVersion: (hello.software_version ?? '').slice(0, 200),
+      lamInstance,
+    },
   };
 }
 
@@ -125,6 +141,7 @@ export function checkBlock(block: WireBlock, session: Session, limits: BlockLimi
       createdAtMs: Number.isSafeInteger(createdAtMs) ? createdAtMs : 0,
       ruCount: rus.length,
       payload: JSON.stringify(rus),
+      ...(session.lamInstance ? { lamInstance: session.lamInstance } : {}),
     },
   };
 }

@@ -4,7 +4,7 @@
  * streams. A block's promise resolves only when it is both in the journal and in the ledger.
  */
 import type { Logger } from 'pino';
-import type { LedgerBlock, StoreOutcome } from './block.js';
+import type { AckOutcome, LedgerBlock, StoreOutcome } from './block.js';
 
 export interface BatchStore {
   append(blocks: readonly LedgerBlock[]): Promise<void>;
@@ -25,6 +25,23 @@ export class BlockRejectedError extends Error {
   }
 }
 
+/** Why a block was refused as a sequence conflict, in words for the LAM and the operator. */
+export function conflictReason(b: LedgerBlock): string {
+  const who = b.lamInstance ? ` (sent by LAM instance ${b.lamInstance})` : '';
+  return (
+    `block ${b.blockSeq} of LAM ${b.lamId}${who} is already stored with other RUs: ` +
+    'the LAM lost its state or another host uses the same LAM id'
+  );
+}
+
+/** The key (lam_id, block_seq) is stored with other RUs: the block is refused, never dropped as a duplicate. */
+export class SequenceConflictError extends Error {
+  constructor(readonly block: LedgerBlock) {
+    super(conflictReason(block));
+    this.name = 'SequenceConflictError';
+  }
+}
+
 export interface GroupCommitOptions {
   maxBatchBlocks: number;
   /** True when the ledger's error is about this data (it would fail the same way again). */
@@ -33,11 +50,13 @@ export interface GroupCommitOptions {
   describe?: (err: unknown) => string;
   onBatchError?: (err: unknown) => void;
   onBatchStored?: () => void;
+  /** A block's key is stored with other RUs (alarm it: records of a LAM are being refused). */
+  onSequenceConflict?: (block: LedgerBlock) => void;
 }
 
 interface Pending {
   block: LedgerBlock;
-  resolve: (o: StoreOutcome) => void;
+  resolve: (o: AckOutcome) => void;
   reject: (e: unknown) => void;
 }
 
@@ -49,6 +68,8 @@ export interface IngestStats {
   failedBatches: number;
   /** Blocks the ledger refused for good (each one told to its LAM with the reason). */
   blocksRejected: number;
+  /** Blocks refused because their key is stored with other RUs (SequenceConflictError). */
+  blocksConflicting: number;
   queued: number;
   lastBatchBlocks: number;
   maxBatchBlocksSeen: number;
@@ -65,6 +86,7 @@ export class GroupCommitter {
     rusStored: 0,
     failedBatches: 0,
     blocksRejected: 0,
+    blocksConflicting: 0,
     queued: 0,
     lastBatchBlocks: 0,
     maxBatchBlocksSeen: 0,
@@ -77,7 +99,7 @@ export class GroupCommitter {
     private readonly log: Logger,
   ) {}
 
-  submit(block: LedgerBlock): Promise<StoreOutcome> {
+  submit(block: LedgerBlock): Promise<AckOutcome> {
     return new Promise((resolve, reject) => {
       this.queue.push({ block, resolve, reject });
       this.stats.queued = this.queue.length;
@@ -131,6 +153,16 @@ export class GroupCommitter {
     this.opts.onBatchStored?.();
     batch.forEach((p, i) => {
       const outcome = outcomes[i]!;
+      if (outcome === 'conflict') {
+        this.stats.blocksConflicting++;
+        this.log.error(
+          { lam: p.block.lamId, block: p.block.blockSeq, instance: p.block.lamInstance },
+          'block refused: its key is stored with other RUs',
+        );
+        this.opts.onSequenceConflict?.(p.block);
+        p.reject(new SequenceConflictError(p.block));
+        return;
+      }
       if (outcome === 'stored') {
         this.stats.blocksStored++;
         this.stats.rusStored += p.block.ruCount;

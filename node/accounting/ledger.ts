@@ -1,6 +1,7 @@
 /**
  * The replicated ledger of acknowledged RU blocks (table ledger_block). Storing is idempotent:
- * a block already present is reported as a duplicate and not written again.
+ * a block already present with the same RUs is reported as a duplicate and not written again; with
+ * other RUs as a conflict (never stored, never silently dropped as a duplicate).
  *
  * Fencing: with a FenceSource (the ingest path of a node in a pair), every batch first bumps the
  * role lease row's `fence` counter under the owner and epoch this node holds. A node that lost the
@@ -56,22 +57,22 @@ export class Ledger {
 
   private async storeIn(conn: Connection, blocks: readonly LedgerBlock[]): Promise<StoreOutcome[]> {
     const epoch = await this.checkFence(conn);
-    const existing = await this.existingKeys(conn, blocks);
+    // Payload of every key already stored or earlier in this batch: a key that repeats with the
+    // same RUs is a resend; with other RUs it is a conflict (a reset LAM or a second host).
+    const known = await this.storedPayloads(conn, blocks);
     const outcomes: StoreOutcome[] = [];
     const toInsert: LedgerBlock[] = [];
-    const seen = new Set<string>();
     for (const b of blocks) {
       const key = blockKey(b);
-      if (existing.has(key) || seen.has(key)) {
-        outcomes.push('duplicate');
-      } else {
-        seen.add(key);
+      const payload = known.get(key);
+      if (payload === undefined) {
+        known.set(key, b.payload);
         toInsert.push(b);
         outcomes.push('stored');
-      }
+      } else outcomes.push(payload === b.payload ? 'duplicate' : 'conflict');
     }
     if (toInsert.length > 0) {
-      const rows = toInsert.map(() => '(?,?,?,?,?,?,?,?)').join(',');
+      const rows = toInsert.map(() => '(?,?,?,?,?,?,?,?,?)').join(',');
       const params = toInsert.flatMap((b) => [
         b.lamId,
         b.blockSeq,
@@ -80,14 +81,24 @@ export class Ledger {
         b.createdAtMs,
         this.nodeId,
         epoch,
+        b.lamInstance ?? '',
         b.payload,
       ]);
       await conn.query(
-        `INSERT INTO ledger_block (lam_id, block_seq, stream, ru_count, created_at_ms, received_by, received_epoch, payload) VALUES ${rows}`,
+        `INSERT INTO ledger_block (lam_id, block_seq, stream, ru_count, created_at_ms, received_by, received_epoch, lam_instance, payload) VALUES ${rows}`,
         params,
       );
     }
     return outcomes;
+  }
+
+  /** The highest block_seq stored for a LAM (0: none), told to it in the Welcome. */
+  async highestSeq(lamId: string): Promise<number> {
+    const rows: { seq: number | null }[] = await this.db.query(
+      'SELECT MAX(block_seq) AS seq FROM ledger_block WHERE lam_id = ?',
+      [lamId],
+    );
+    return Number(rows[0]?.seq ?? 0);
   }
 
   /** Bumps the lease row's fence under our tenure; returns the epoch (0 without fencing). */
@@ -106,12 +117,15 @@ export class Ledger {
     return f.epoch;
   }
 
-  private async existingKeys(conn: Connection, blocks: readonly LedgerBlock[]): Promise<Set<string>> {
+  private async storedPayloads(
+    conn: Connection,
+    blocks: readonly LedgerBlock[],
+  ): Promise<Map<string, string>> {
     const tuples = blocks.map(() => '(?,?)').join(',');
-    const rows: { lam_id: string; block_seq: number }[] = await conn.query(
-      `SELECT lam_id, block_seq FROM ledger_block WHERE (lam_id, block_seq) IN (${tuples})`,
+    const rows: { lam_id: string; block_seq: number; payload: string }[] = await conn.query(
+      `SELECT lam_id, block_seq, payload FROM ledger_block WHERE (lam_id, block_seq) IN (${tuples})`,
       blocks.flatMap((b) => [b.lamId, b.blockSeq]),
     );
-    return new Set(rows.map((r) => blockKey({ lamId: r.lam_id, blockSeq: r.block_seq })));
+    return new Map(rows.map((r) => [blockKey({ lamId: r.lam_id, blockSeq: r.block_seq }), r.payload]));
   }
 }

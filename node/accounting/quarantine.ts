@@ -4,6 +4,7 @@
  * is lost and an operator can re-inject it after fixing the cause), `quarantine/index.ndjson` one
  * line per block with where it came from and why. Both are fsync'd before replay moves on.
  */
+import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { open, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -20,7 +21,14 @@ export interface QuarantinedBlock {
   segment: string;
   reason: string;
   atMs: number;
+  /** sha256 of the payload: a key can be quarantined with one content and stored with another. */
+  digest?: string;
 }
+
+const digestOf = (b: LedgerBlock): string => createHash('sha256').update(b.payload).digest('hex');
+/** Entries written before digests were kept match by key alone. */
+const identity = (e: { lamId: string; blockSeq: number; digest?: string }): string =>
+  `${blockKey(e)}\u0000${e.digest ?? ''}`;
 
 export class JournalQuarantine {
   private readonly keys = new Set<string>();
@@ -36,7 +44,7 @@ export class JournalQuarantine {
       if (!line.trim()) continue;
       try {
         const e = JSON.parse(line) as QuarantinedBlock;
-        q.keys.add(blockKey(e));
+        q.keys.add(identity(e));
         q.entries.push(e);
       } catch {
         // a torn last line (crash while appending): its block is quarantined again if met again
@@ -45,8 +53,9 @@ export class JournalQuarantine {
     return q;
   }
 
-  has(b: { lamId: string; blockSeq: number }): boolean {
-    return this.keys.has(blockKey(b));
+  /** This very block (key and content) is quarantined. */
+  has(b: LedgerBlock): boolean {
+    return this.keys.has(identity({ ...b, digest: digestOf(b) })) || this.keys.has(identity(b));
   }
 
   get count(): number {
@@ -72,12 +81,13 @@ export class JournalQuarantine {
       segment,
       reason,
       atMs: nowMs,
+      digest: digestOf(block),
     };
     // The block first: an index line never names a block that is not kept.
     await appendDurably(join(this.dir, 'blocks.jnl'), encodeBlock(block));
     await appendDurably(join(this.dir, 'index.ndjson'), `${JSON.stringify(entry)}\n`);
     await syncDir(this.dir);
-    this.keys.add(blockKey(block));
+    this.keys.add(identity(entry));
     this.entries.push(entry);
     return entry;
   }

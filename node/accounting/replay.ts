@@ -12,8 +12,8 @@
  */
 import type { Logger } from 'pino';
 import { describeDbError } from '../replication/db-errors.js';
-import type { LedgerBlock } from './block.js';
-import type { LedgerStore } from './ingest.js';
+import type { LedgerBlock, StoreOutcome } from './block.js';
+import { conflictReason, type LedgerStore } from './ingest.js';
 import type { Journal } from './journal.js';
 import type { CheckpointState, JournalCheckpoint } from './journal-checkpoint.js';
 import type { JournalQuarantine, QuarantinedBlock } from './quarantine.js';
@@ -105,7 +105,7 @@ async function replayBatch(
   const pending = blocks.filter((b) => !deps.quarantine.has(b));
   try {
     const outcomes = await deps.ledger.storeBatch(pending);
-    report.restored += outcomes.filter((o) => o === 'stored').length;
+    for (let i = 0; i < pending.length; i++) await account(deps, segment, pending[i]!, outcomes[i]!, report);
     return;
   } catch (err) {
     if (!deps.isRejectedForGood(err)) throw stopped(segment, pending[0], err);
@@ -114,14 +114,36 @@ async function replayBatch(
   for (const b of pending) {
     try {
       const [outcome] = await deps.ledger.storeBatch([b]);
-      if (outcome === 'stored') report.restored++;
+      await account(deps, segment, b, outcome!, report);
     } catch (err) {
       if (!deps.isRejectedForGood(err)) throw stopped(segment, b, err);
-      const entry = await deps.quarantine.add(b, segment, describeDbError(err));
-      report.quarantined.push(entry);
-      deps.log.error(entry, 'journal record refused by the ledger for good; quarantined');
+      await setAside(deps, segment, b, describeDbError(err), report);
     }
   }
+}
+
+/** A journal block whose key the ledger holds with other RUs was never acked: set it aside. */
+async function account(
+  deps: ReplayDeps,
+  segment: string,
+  b: LedgerBlock,
+  outcome: StoreOutcome,
+  report: ReplayReport,
+): Promise<void> {
+  if (outcome === 'stored') report.restored++;
+  else if (outcome === 'conflict') await setAside(deps, segment, b, conflictReason(b), report);
+}
+
+async function setAside(
+  deps: ReplayDeps,
+  segment: string,
+  b: LedgerBlock,
+  reason: string,
+  report: ReplayReport,
+): Promise<void> {
+  const entry = await deps.quarantine.add(b, segment, reason);
+  report.quarantined.push(entry);
+  deps.log.error(entry, 'journal record refused by the ledger for good; quarantined');
 }
 
 function stopped(segment: string, b: LedgerBlock | undefined, err: unknown): ReplayStoppedError {

@@ -17,6 +17,7 @@ export function encodeBlock(block: LedgerBlock): Buffer {
     stream: block.stream,
     createdAtMs: block.createdAtMs,
     ruCount: block.ruCount,
+    ...(block.lamInstance ? { lamInstance: block.lamInstance } : {}),
   });
   const body = Buffer.from(`${head.slice(0, -1)},"payload":${block.payload}}`, 'utf8');
   const header = Buffer.allocUnsafe(RECORD_HEADER_BYTES);
@@ -58,6 +59,7 @@ export function decodeSegment(buf: Buffer): DecodedSegment {
       createdAtMs: parsed.createdAtMs,
       ruCount: parsed.ruCount,
       payload: JSON.stringify(parsed.payload),
+      ...(parsed.lamInstance ? { lamInstance: parsed.lamInstance } : {}),
     });
     offset = end;
   }

@@ -16,10 +16,10 @@ const block = (seq: number, lamId = 'lam-1'): LedgerBlock => {
 };
 
 describe('journal framing', () => {
-  const blocks = [block(1), block(2), block(3)];
+  const blocks = [block(1), { ...block(2), lamInstance: 'c0ffee-1' }, block(3)];
   const segment = Buffer.concat(blocks.map(encodeBlock));
 
-  it('round-trips blocks exactly, payload included', () => {
+  it('round-trips blocks exactly, payload and LAM instance included', () => {
     expect(decodeSegment(segment)).toEqual({ blocks, validBytes: segment.length });
   });
 

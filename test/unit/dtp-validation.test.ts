@@ -8,6 +8,7 @@ const goodHello: WireHello = {
   lam_id: 'App1',
   software_version: 'v1',
   stream: 'STREAM_KIND_PRIMARY',
+  lam_instance: 'k3v9x2-1764780000000',
 };
 
 describe('checkHello', () => {
@@ -27,6 +28,14 @@ describe('checkHello', () => {
     ['a lam_id with a slash', { lam_id: '../etc' }, 'primary', 'ERROR_CODE_PROTOCOL_VIOLATION'],
     ['a 65-character lam_id', { lam_id: 'a'.repeat(65) }, 'primary', 'ERROR_CODE_PROTOCOL_VIOLATION'],
     ['a 64-character lam_id', { lam_id: 'a'.repeat(64) }, 'primary', null],
+    ['no lam_instance (an older LAM)', { lam_instance: undefined }, 'primary', null],
+    ['a lam_instance with a space', { lam_instance: 'a b' }, 'primary', 'ERROR_CODE_PROTOCOL_VIOLATION'],
+    [
+      'a 65-character lam_instance',
+      { lam_instance: 'i'.repeat(65) },
+      'primary',
+      'ERROR_CODE_PROTOCOL_VIOLATION',
+    ],
   ];
   it.each(cases)('%s', (_name, change, port, code) => {
     const r = checkHello({ ...goodHello, ...change }, port);
@@ -36,7 +45,7 @@ describe('checkHello', () => {
 });
 
 describe('checkBlock', () => {
-  const session: Session = { lamId: 'App1', stream: 'recovery', softwareVersion: 'v1' };
+  const session: Session = { lamId: 'App1', stream: 'recovery', softwareVersion: 'v1', lamInstance: 'i-1' };
   const rus = syntheticBlockRus('App1', 5, 4);
   const good: WireBlock = { lam_id: 'App1', block_seq: 5, created_at_ms: 123, rus: rus.map(ruToWire) };
   const limits = { maxRusPerBlock: 20 };
@@ -45,7 +54,14 @@ describe('checkBlock', () => {
     const r = checkBlock(good, session, limits);
     expect(r).toMatchObject({
       ok: true,
-      value: { lamId: 'App1', blockSeq: 5, stream: 'recovery', createdAtMs: 123, ruCount: 4 },
+      value: {
+        lamId: 'App1',
+        blockSeq: 5,
+        stream: 'recovery',
+        createdAtMs: 123,
+        ruCount: 4,
+        lamInstance: 'i-1',
+      },
     });
     expect(r.ok && JSON.parse(r.value.payload)).toEqual(rus);
   });

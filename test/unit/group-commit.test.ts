@@ -1,22 +1,22 @@
 import { describe, expect, it } from 'vitest';
 import type { LedgerBlock, StoreOutcome } from '../../node/accounting/block.js';
 import { blockKey } from '../../node/accounting/block.js';
-import { BlockRejectedError, GroupCommitter } from '../../node/accounting/ingest.js';
+import { BlockRejectedError, GroupCommitter, SequenceConflictError } from '../../node/accounting/ingest.js';
 import { silentLogger } from '../../node/common/logger.js';
 
-const block = (lamId: string, seq: number): LedgerBlock => ({
+const block = (lamId: string, seq: number, payload = '[]'): LedgerBlock => ({
   lamId,
   blockSeq: seq,
   stream: 'primary',
   createdAtMs: 0,
   ruCount: 1,
-  payload: '[]',
+  payload,
 });
 
 /** In-memory stand-ins: the group-commit logic is what is under test here, not the I/O. */
 function stores(opts: { failLedger?: () => boolean; failJournal?: () => boolean } = {}) {
   const journal: LedgerBlock[][] = [];
-  const ledger = new Set<string>();
+  const ledger = new Map<string, string>();
   const gates: (() => void)[] = [];
   return {
     journal,
@@ -35,8 +35,9 @@ function stores(opts: { failLedger?: () => boolean; failJournal?: () => boolean 
       storeBatch: async (blocks: readonly LedgerBlock[]): Promise<StoreOutcome[]> => {
         if (opts.failLedger?.()) throw new Error('no quorum');
         return blocks.map((b) => {
-          if (ledger.has(blockKey(b))) return 'duplicate';
-          ledger.add(blockKey(b));
+          const stored = ledger.get(blockKey(b));
+          if (stored !== undefined) return stored === b.payload ? 'duplicate' : 'conflict';
+          ledger.set(blockKey(b), b.payload);
           return 'stored';
         });
       },
@@ -87,6 +88,41 @@ describe('GroupCommitter', () => {
     s.release();
     expect(await Promise.all(p)).toEqual(['stored', 'duplicate']);
     expect(s.journal.map((b) => b.length)).toEqual([1, 2]);
+  });
+
+  it('refuses only the block whose key is stored with other RUs, names it, and reports it', async () => {
+    const s = stores();
+    const conflicts: LedgerBlock[] = [];
+    const gc = new GroupCommitter(
+      s.journalStore,
+      s.ledgerStore,
+      { maxBatchBlocks: 100, onSequenceConflict: (b) => conflicts.push(b) },
+      silentLogger(),
+    );
+    const gate = gc.submit(block('a', 1, '["x"]'));
+    await tick();
+    s.release();
+    await gate;
+    const p = [
+      gc.submit({ ...block('a', 1, '["y"]'), lamInstance: 'new-1' }),
+      gc.submit(block('a', 2)),
+      gc.submit(block('a', 1, '["x"]')),
+    ];
+    const settled = Promise.allSettled(p);
+    for (let i = 0; i < 3; i++) {
+      await tick();
+      s.release();
+    }
+    const [clash, other, resend] = await settled;
+    const refused = clash?.status === 'rejected' ? (clash.reason as Error) : undefined;
+    expect(refused).toBeInstanceOf(SequenceConflictError);
+    expect(refused?.message).toBe(
+      'block 1 of LAM a (sent by LAM instance new-1) is already stored with other RUs: the LAM lost its state or another host uses the same LAM id',
+    );
+    expect(other).toEqual({ status: 'fulfilled', value: 'stored' });
+    expect(resend).toEqual({ status: 'fulfilled', value: 'duplicate' });
+    expect(conflicts.map((b) => b.lamInstance)).toEqual(['new-1']);
+    expect(gc.stats).toMatchObject({ blocksConflicting: 1, blocksStored: 2, blocksDuplicate: 1 });
   });
 
   it('rejects every block of a batch the ledger refused, and goes on with the next', async () => {
