@@ -107,13 +107,20 @@ export class CamNode {
           leaseTtlMs: p.leaseTtlMs,
           demoteAfterMs: p.demoteAfterMs,
           holdOffMs: p.holdOffMs,
+          stallGraceMs: p.stallGraceMs,
         },
         p.tickMs,
         {
           readiness: () => this.readiness(),
           drained: () => this.committer?.isIdle ?? true,
           peer: () =>
-            this.heartbeat ? { id: p.peerId, healthyStandby: this.heartbeat.healthyStandby() } : null,
+            this.heartbeat
+              ? {
+                  id: p.peerId,
+                  healthyStandby: this.heartbeat.healthyStandby(),
+                  active: this.heartbeat.aliveActive(),
+                }
+              : null,
           onHold: (deadlineMs) => this.vip.holdUntil(deadlineMs),
           onAddressChange: (holds, state) => this.onAddressChange(holds, state.reason),
         },
@@ -543,6 +550,8 @@ export class CamNode {
                 }
               : null,
             history: this.role.history.slice(-10).map((h) => ({ ...h, at: new Date(h.atMs).toISOString() })),
+            demotions: this.role.counters.demotions,
+            stallsRidden: this.role.counters.stallsRidden,
           }
         : null,
       peer: this.heartbeat

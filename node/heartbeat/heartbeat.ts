@@ -112,6 +112,11 @@ export class Heartbeat {
   }
 
   /** Alive and a standby that could take the role now. */
+  /** The peer is alive and says it is active (a database stall is no reason to take its role). */
+  aliveActive(): boolean {
+    return this.peer.alive && this.peer.lastBeat?.role === 'active';
+  }
+
   healthyStandby(): boolean {
     const b = this.peer.lastBeat;
     return this.peer.alive && b !== null && b.role === 'standby' && b.db_writable;

@@ -9,6 +9,14 @@
  * `acking` is checked on every block: an active node acks only while its last successful renewal is
  * younger than `demoteAfterMs`, which is shorter than the lease TTL — so it has stopped acking before
  * the lease can expire and the other node can take it.
+ *
+ * Database stalls are not node failures. Galera blocks every write of the cluster until a dead
+ * member (even garbd) is evicted, ~3.6 s here, longer than the TTL. During such a stall the active
+ * stops acking and drops the address on time, but keeps its role and goes on renewing for
+ * `stallGraceMs` more; the standby, while the heartbeat shows the owner alive and still active,
+ * does not take an expired lease for that long either. So a stall ends with the same active node
+ * instead of a race for the row (a false demotion), and a dead or frozen node — silent heartbeat —
+ * is still taken over as soon as its lease expires.
  */
 
 export type Role = 'joining' | 'standby' | 'active' | 'handing-over' | 'maintenance' | 'fenced';
@@ -20,6 +28,8 @@ export interface RoleSettings {
   demoteAfterMs: number;
   /** After this node gave the role away, it does not take it back for this long. */
   holdOffMs: number;
+  /** How long past the lease's expiry a database stall is ridden out (see above); 0: not at all. */
+  stallGraceMs: number;
 }
 
 export interface RoleState {
@@ -50,6 +60,8 @@ export interface Observation {
   lease: Lease | null | undefined;
   /** The switchover target is still a healthy standby (heartbeat); absent counts as yes. */
   peerHealthy?: boolean;
+  /** The heartbeat shows the peer alive and in the active role (absent: no). */
+  peerActive?: boolean;
 }
 
 export type LeaseOp =
@@ -76,11 +88,23 @@ export const initialState = (nowMs: number): RoleState => ({
 
 const expired = (lease: Lease | null, nowMs: number) => lease === null || lease.expiresAtMs <= nowMs;
 
+/** The owner's lease expired, but the owner is alive and active: a database stall, not a failure. */
+const ridingOutStall = (
+  lease: Lease | null,
+  nowMs: number,
+  peerActive: boolean | undefined,
+  cfg: RoleSettings,
+) =>
+  lease !== null &&
+  lease.owner !== cfg.nodeId &&
+  peerActive === true &&
+  nowMs < lease.expiresAtMs + cfg.stallGraceMs;
+
 /** What to do with the lease this tick, given the state and the row as last read. */
 export function leaseOp(
   s: RoleState,
   lease: Lease | null,
-  o: { nowMs: number; ready: boolean; drained: boolean; peerHealthy?: boolean },
+  o: { nowMs: number; ready: boolean; drained: boolean; peerHealthy?: boolean; peerActive?: boolean },
   cfg: RoleSettings,
 ): LeaseOp {
   const nowMs = o.nowMs;
@@ -98,7 +122,9 @@ export function leaseOp(
     case 'standby':
       if (s.maintenance || nowMs < s.holdOffUntilMs) return { kind: 'none' };
       // Handed to us by a switchover, or free: take it. Never while the other node holds it.
-      if (lease?.owner === cfg.nodeId || expired(lease, nowMs)) return { kind: 'acquire' };
+      if (lease?.owner === cfg.nodeId) return { kind: 'acquire' };
+      if (expired(lease, nowMs) && !ridingOutStall(lease, nowMs, o.peerActive, cfg))
+        return { kind: 'acquire' };
       return { kind: 'none' };
     default:
       return { kind: 'none' };
@@ -140,18 +166,29 @@ export function transition(
     case 'standby':
       if (op.kind === 'acquire' && mine)
         return enter(s, 'active', now, 'active', { renewedAtMs: opStartedAtMs, handOverTo: null });
-      return o.lease && !expired(o.lease, now)
-        ? { ...s, reason: `standby: ${o.lease.owner} holds the lease` }
-        : { ...s, reason: 'standby: waiting for the lease' };
+      if (o.lease && !expired(o.lease, now))
+        return { ...s, reason: `standby: ${o.lease.owner} holds the lease` };
+      if (o.lease && ridingOutStall(o.lease, now, o.peerActive, cfg))
+        return {
+          ...s,
+          reason: `standby: ${o.lease.owner}'s lease expired but it is alive and active (a database stall?); taking over ${o.lease.expiresAtMs + cfg.stallGraceMs - now} ms from now if it does not renew`,
+        };
+      return { ...s, reason: 'standby: waiting for the lease' };
     case 'active':
       if (o.lease === undefined) {
-        // The renewal failed (database trouble): keep the role only until the demote deadline.
-        if (s.renewedAtMs !== null && now - s.renewedAtMs < cfg.demoteAfterMs) return s;
+        // The renewal failed or hangs (database trouble). `acking` and `holdsAddress` stop on time
+        // by themselves; the role is kept, renewals go on, for the stall grace past the expiry.
+        if (s.renewedAtMs !== null && now - s.renewedAtMs < cfg.leaseTtlMs + cfg.stallGraceMs)
+          return now - s.renewedAtMs < cfg.demoteAfterMs
+            ? s
+            : { ...s, reason: 'active: not acking, the lease could not be renewed (database stall?)' };
         return enter(s, 'fenced', now, 'fenced: the lease could not be renewed in time', {
           renewedAtMs: null,
         });
       }
-      if (mine) return { ...s, renewedAtMs: opStartedAtMs };
+      // Still the owner, even if a slow renewal came back already expired: acking and the address
+      // follow renewedAtMs, and the next renewal extends the row if the peer did not take it.
+      if (o.lease?.owner === cfg.nodeId) return { ...s, renewedAtMs: opStartedAtMs, reason: 'active' };
       return enter(s, 'standby', now, `standby: ${o.lease?.owner ?? 'nobody'} holds the lease`, {
         renewedAtMs: null,
       });

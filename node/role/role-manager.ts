@@ -25,8 +25,8 @@ export interface RoleHooks {
   readiness(): { ready: boolean; reason: string };
   /** Every block handed to ingest has been acked (before a planned hand-over). */
   drained(): boolean;
-  /** The peer as the heartbeat sees it, for commands that need a healthy standby. */
-  peer(): { id: string; healthyStandby: boolean } | null;
+  /** The peer as the heartbeat sees it: for commands that need a healthy standby, and whether it is alive and active. */
+  peer(): { id: string; healthyStandby: boolean; active: boolean } | null;
   /** At every renewal: the node may hold the logical IP until then (a watchdog enforces it). */
   onHold?(deadlineMs: number): void;
   /** Called after each change of `holdsAddress()`; awaited before the next one. */
@@ -43,6 +43,11 @@ export class RoleManager {
   private stopped = false;
   /** When the role last changed to active, and what the lease epoch is (for status and beats). */
   readonly history: { role: string; atMs: number; reason: string }[] = [];
+  /**
+   * Demotions: the active role lost other than by an operator's command, by reason. `stallsRidden`:
+   * renewals that succeeded after acking had stopped, i.e. stalls that before ended in a demotion.
+   */
+  readonly counters = { demotions: {} as Record<string, number>, stallsRidden: 0 };
 
   constructor(
     db: Database,
@@ -97,21 +102,20 @@ export class RoleManager {
     try {
       const { ready, reason } = this.hooks.readiness();
       const startedAt = Date.now();
-      const peerHealthy = this.hooks.peer()?.healthyStandby ?? false;
+      const peer = this.hooks.peer();
+      const peerHealthy = peer?.healthyStandby ?? false;
+      const peerActive = peer?.active ?? false;
       const op = leaseOp(
         this.state,
         this.lease,
-        { nowMs: startedAt, ready, drained: this.hooks.drained(), peerHealthy },
+        { nowMs: startedAt, ready, drained: this.hooks.drained(), peerHealthy, peerActive },
         this.cfg,
       );
       let lease: Lease | null | undefined;
       try {
-        // A hung database must not hold the tick past the demote deadline.
-        lease = await withTimeout(
-          this.store.apply(op, startedAt),
-          this.cfg.demoteAfterMs / 2,
-          `lease ${op.kind}`,
-        );
+        // A slow operation is waited for (acking and the address stop on time without it: notify()
+        // runs every interval); one past the lease TTL is useless and given up.
+        lease = await withTimeout(this.store.apply(op, startedAt), this.cfg.leaseTtlMs, `lease ${op.kind}`);
         this.lease = lease;
       } catch (err) {
         lease = undefined;
@@ -121,11 +125,12 @@ export class RoleManager {
       if (this.stopped) return;
       const next = transition(
         this.state,
-        { nowMs: Date.now(), ready, notReadyReason: reason, lease, peerHealthy },
+        { nowMs: Date.now(), ready, notReadyReason: reason, lease, peerHealthy, peerActive },
         op,
         startedAt,
         this.cfg,
       );
+      this.count(this.state, next, startedAt);
       this.setState(next);
       if (next.renewedAtMs !== null && (next.role === 'active' || next.role === 'handing-over'))
         this.hooks.onHold?.(next.renewedAtMs + this.cfg.leaseTtlMs - ADDRESS_MARGIN_MS);
@@ -135,6 +140,21 @@ export class RoleManager {
     } finally {
       this.ticking = false;
     }
+  }
+
+  private count(prev: RoleState, next: RoleState, opStartedAtMs: number): void {
+    if (prev.role === 'active' && next.role !== 'active' && next.role !== 'handing-over') {
+      const why = next.reason.replace(/^(fenced|standby): /, '').replace(/ \(.*$/, '');
+      this.counters.demotions[why] = (this.counters.demotions[why] ?? 0) + 1;
+    }
+    if (
+      prev.role === 'active' &&
+      next.role === 'active' &&
+      prev.renewedAtMs !== null &&
+      opStartedAtMs - prev.renewedAtMs >= this.cfg.demoteAfterMs &&
+      next.renewedAtMs === opStartedAtMs
+    )
+      this.counters.stallsRidden++;
   }
 
   private setState(next: RoleState): void {

@@ -263,4 +263,40 @@ describe('hot-standby pair (local VIP)', () => {
       `[pair] SIGSTOP 3 s: alarms on ${other.id}: ${st.alarms.map((a) => a.name).join(', ')}\n`,
     );
   });
+
+  it('kill -9 of garbd under load (a fault that does not touch the active): no demotion, no takeover', async () => {
+    const active = (await activeNode(pair))!;
+    const other = active === pair.a ? pair.b : pair.a;
+    type RoleStatus = {
+      role: { lease: { epoch: number } | null; demotions: Record<string, number>; stallsRidden: number };
+    };
+    const before = (await active.status()) as RoleStatus;
+    const lam = lamUnderLoad(pair.primaryTarget, 600, 15);
+    await waitFor('50 acks', async () => (lam.acks.length >= 50 ? true : undefined), { timeoutMs: 20_000 });
+    // garbd dies and comes back while blocks flow: both view changes happen under load.
+    const cluster = testCluster();
+    const killedAt = Date.now();
+    await cluster.kill('garbd');
+    try {
+      await waitFor('150 more acks', async () => (lam.acks.length >= 200 ? true : undefined), {
+        timeoutMs: 30_000,
+      });
+    } finally {
+      await cluster.restart('garbd');
+    }
+    await lam.done;
+    const after = (await active.status()) as RoleStatus;
+    const standby = (await other.status()) as RoleStatus & { role: { role: string } };
+    process.stderr.write(
+      `[pair] kill -9 garbd: longest ack gap ${longestGap(lam.acks, killedAt)} ms, stalls ridden ${after.role.stallsRidden - before.role.stallsRidden}, demotions ${JSON.stringify(after.role.demotions)}\n`,
+    );
+    expect(after.role.demotions).toEqual(before.role.demotions);
+    expect(after.role.lease?.epoch).toBe(before.role.lease?.epoch);
+    expect(standby.role.role).toBe('standby');
+    const rows = await ledger(lam.lamId);
+    expect(rows.length).toBe(600);
+    expect(new Set(rows.map((r) => r.block_seq)).size).toBe(600);
+    expect(new Set(rows.map((r) => r.received_by))).toEqual(new Set([active.id]));
+    await waitForHealthyCluster();
+  });
 });

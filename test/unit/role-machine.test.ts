@@ -13,7 +13,13 @@ import {
   transition,
 } from '../../node/role/role-machine.js';
 
-const cfg: RoleSettings = { nodeId: 'a', leaseTtlMs: 3000, demoteAfterMs: 2000, holdOffMs: 10_000 };
+const cfg: RoleSettings = {
+  nodeId: 'a',
+  leaseTtlMs: 3000,
+  demoteAfterMs: 2000,
+  holdOffMs: 10_000,
+  stallGraceMs: 4000,
+};
 const NOW = 100_000;
 const st = (over: Partial<RoleState>): RoleState => ({ ...initialState(0), ...over });
 const mine = (expiresAtMs = NOW + 3000): Lease => ({ owner: 'a', expiresAtMs, epoch: 4 });
@@ -21,7 +27,13 @@ const theirs = (expiresAtMs = NOW + 3000): Lease => ({ owner: 'b', expiresAtMs, 
 
 describe('leaseOp: what a node does with the lease each tick', () => {
   it.each<
-    [string, RoleState, Lease | null, { ready?: boolean; drained?: boolean; peerHealthy?: boolean }, LeaseOp]
+    [
+      string,
+      RoleState,
+      Lease | null,
+      { ready?: boolean; drained?: boolean; peerHealthy?: boolean; peerActive?: boolean },
+      LeaseOp,
+    ]
   >([
     ['not ready: nothing', st({ role: 'active' }), mine(), { ready: false }, { kind: 'none' }],
     ['active renews', st({ role: 'active' }), mine(), {}, { kind: 'renew' }],
@@ -29,6 +41,27 @@ describe('leaseOp: what a node does with the lease each tick', () => {
     ['standby, lease expired: acquire', st({ role: 'standby' }), theirs(NOW - 1), {}, { kind: 'acquire' }],
     ['standby, expiring exactly now: acquire', st({ role: 'standby' }), theirs(NOW), {}, { kind: 'acquire' }],
     ['standby, peer holds a live lease: nothing', st({ role: 'standby' }), theirs(), {}, { kind: 'none' }],
+    [
+      'standby, lease expired but its owner alive and active (a stall): nothing',
+      st({ role: 'standby' }),
+      theirs(NOW - 3999),
+      { peerActive: true },
+      { kind: 'none' },
+    ],
+    [
+      'standby, lease expired a stall grace ago, owner still alive: acquire',
+      st({ role: 'standby' }),
+      theirs(NOW - 4000),
+      { peerActive: true },
+      { kind: 'acquire' },
+    ],
+    [
+      'standby, lease expired, owner silent or not active: acquire at once',
+      st({ role: 'standby' }),
+      theirs(NOW - 1),
+      { peerActive: false },
+      { kind: 'acquire' },
+    ],
     ['standby, lease handed to us: acquire', st({ role: 'standby' }), mine(), {}, { kind: 'acquire' }],
     [
       'standby in hold-off: nothing',
@@ -70,7 +103,12 @@ describe('leaseOp: what a node does with the lease each tick', () => {
     ],
   ])('%s', (_what, s, lease, o, op) => {
     expect(
-      leaseOp(s, lease, { nowMs: NOW, ready: o.ready ?? true, drained: o.drained ?? true }, cfg),
+      leaseOp(
+        s,
+        lease,
+        { nowMs: NOW, ready: o.ready ?? true, drained: o.drained ?? true, peerActive: o.peerActive },
+        cfg,
+      ),
     ).toEqual(op);
   });
 });
@@ -143,8 +181,22 @@ describe('transition: the role after the tick', () => {
       { role: 'active', renewedAtMs: NOW - 1999 },
     ],
     [
-      'active, renewal failed, at the demote deadline → fenced',
+      'active, renewal failed, at the demote deadline → still active (not acking: a stall is ridden out)',
       st({ role: 'active', renewedAtMs: NOW - 2000 }),
+      ready(undefined),
+      { kind: 'renew' },
+      { role: 'active', renewedAtMs: NOW - 2000, reason: expect.stringMatching(/^active: not acking/) },
+    ],
+    [
+      'active, renewal failing just under TTL + stall grace → still active',
+      st({ role: 'active', renewedAtMs: NOW - 6999 }),
+      ready(undefined),
+      { kind: 'renew' },
+      { role: 'active', renewedAtMs: NOW - 6999 },
+    ],
+    [
+      'active, renewal failing for TTL + stall grace → fenced',
+      st({ role: 'active', renewedAtMs: NOW - 7000 }),
       ready(undefined),
       { kind: 'renew' },
       { role: 'fenced', renewedAtMs: null },
@@ -157,11 +209,18 @@ describe('transition: the role after the tick', () => {
       { role: 'standby', renewedAtMs: null },
     ],
     [
-      'active, own lease expired (renew matched no row) → standby',
-      st({ role: 'active', renewedAtMs: NOW - 100 }),
+      'active, a slow renewal came back already expired → still active, renewed as of its start',
+      st({ role: 'active', renewedAtMs: NOW - 3000 }),
       ready(mine(NOW - 1)),
       { kind: 'renew' },
-      { role: 'standby' },
+      { role: 'active', renewedAtMs: T0 },
+    ],
+    [
+      'active, the lease row is gone → standby',
+      st({ role: 'active', renewedAtMs: NOW - 100 }),
+      ready(null),
+      { kind: 'renew' },
+      { role: 'standby', renewedAtMs: null },
     ],
     [
       'handing over, lease now the target’s → standby with hold-off',
@@ -377,5 +436,78 @@ describe('operator commands', () => {
   ])('accepts %s', (_what, s, c, expected) => {
     const r = command(s, c, NOW, cfg, healthyPeer);
     expect('state' in r && r.state).toMatchObject(expected);
+  });
+});
+
+describe('a database stall is ridden out: both machines, one lease row, every write blocked for a while', () => {
+  /**
+   * Runs nodes a (active) and b (standby) tick by tick; writes fail while `stalled(t)`. With
+   * `peerAlive` false, a dies when the stall starts (its heartbeat falls silent, it stops ticking).
+   */
+  function run(opts: { stallMs: number; peerAlive: boolean; untilMs: number }) {
+    const b: RoleSettings = { ...cfg, nodeId: 'b' };
+    let row: Lease = { owner: 'a', expiresAtMs: cfg.leaseTtlMs, epoch: 1 };
+    const stalledAt = 1000;
+    const stalled = (t: number) => t >= stalledAt && t < stalledAt + opts.stallMs;
+    let sa = st({ role: 'active', renewedAtMs: 0 });
+    let sb = st({ role: 'standby' });
+    const roles = new Set<string>();
+    let ackingDuringStall = false;
+    for (let t = 100; t <= opts.untilMs; t += 100) {
+      for (const [who, s, c] of [
+        ['a', sa, cfg],
+        ['b', sb, b],
+      ] as const) {
+        if (who === 'a' && !opts.peerAlive && t >= stalledAt) continue;
+        const peerActive = who === 'b' ? opts.peerAlive && sa.role === 'active' : sb.role === 'active';
+        const op = leaseOp(s, row, { nowMs: t, ready: true, drained: true, peerActive }, c);
+        let lease: Lease | null | undefined = row;
+        if (op.kind !== 'none' && stalled(t)) lease = undefined;
+        else if (op.kind === 'renew' && row.owner === c.nodeId)
+          row = { ...row, expiresAtMs: t + c.leaseTtlMs };
+        else if (op.kind === 'acquire' && (row.owner === c.nodeId || row.expiresAtMs <= t))
+          row = {
+            owner: c.nodeId,
+            expiresAtMs: t + c.leaseTtlMs,
+            epoch: row.owner === c.nodeId ? row.epoch : row.epoch + 1,
+          };
+        if (lease !== undefined) lease = row;
+        const next = transition(
+          s,
+          { nowMs: t, ready: true, notReadyReason: '', lease, peerActive },
+          op,
+          t,
+          c,
+        );
+        if (who === 'a') sa = next;
+        else sb = next;
+      }
+      roles.add(`${sa.role}/${sb.role}`);
+      if (stalled(t) && acking(sa, t, cfg) && t - (sa.renewedAtMs ?? 0) >= cfg.demoteAfterMs)
+        ackingDuringStall = true;
+    }
+    return { sa, sb, row, roles, ackingDuringStall };
+  }
+
+  it('a 3.6 s stall (a member evicted) with both nodes alive: a stays active, b never takes the lease', () => {
+    const r = run({ stallMs: 3600, peerAlive: true, untilMs: 8000 });
+    expect([...r.roles]).toEqual(['active/standby']);
+    expect(r.row).toMatchObject({ owner: 'a', epoch: 1 });
+    expect(acking(r.sa, 8000, cfg)).toBe(true);
+    expect(r.ackingDuringStall).toBe(false);
+  });
+
+  it('the same stall after the active died (silent heartbeat): b takes over once writes pass again', () => {
+    const r = run({ stallMs: 3600, peerAlive: false, untilMs: 8000 });
+    expect(r.row.owner).toBe('b');
+    expect(r.sb.role).toBe('active');
+    expect(r.row.epoch).toBe(2);
+  });
+
+  it('a stall longer than TTL + grace with both alive: b takes over, a steps down', () => {
+    const r = run({ stallMs: 9000, peerAlive: true, untilMs: 14_000 });
+    // a gave the role up at TTL + grace; after the stall either node may win the free lease.
+    expect([...r.roles].some((x) => x.startsWith('fenced/') || x.startsWith('standby/'))).toBe(true);
+    expect([r.sa.role, r.sb.role].filter((x) => x === 'active')).toHaveLength(1);
   });
 });
