@@ -342,7 +342,10 @@ export class CamNode {
     if (!h.writable) return h.reason;
     if (this.replaying || this.needsReplay) return this.replayRefusal();
     if (this.listen.failures > 0) return this.listenRefusal();
-    if (this.role && !this.role.acking()) return `not the active node (${this.role.state.reason})`;
+    if (this.role && !this.role.acking())
+      return this.role.state.role === 'active'
+        ? this.role.reason()
+        : `not the active node (${this.role.reason()})`;
     return undefined;
   }
 

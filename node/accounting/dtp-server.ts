@@ -151,6 +151,8 @@ export class DtpServer {
     let halfClosed = false;
     let helloPending = false;
     let inFlight = 0;
+    /** Blocks that arrived while the Hello was being checked (a LAM may pipeline them). */
+    const early: (DecodedLamFrame & { frame: 'block' })[] = [];
 
     const finish = () => {
       if (closed) return;
@@ -258,9 +260,21 @@ export class DtpServer {
           highest_stored_seq: highest,
         },
       });
+      for (const b of early.splice(0)) if (!closed) onBlock(b);
+      if (halfClosed && inFlight === 0) finish();
     };
 
     const onBlock = (frame: DecodedLamFrame & { frame: 'block' }) => {
+      if (!session && helloPending) {
+        if (early.length >= this.opts.window)
+          return close({
+            code: 'ERROR_CODE_WINDOW_EXCEEDED',
+            message: `more than ${this.opts.window} blocks before the Welcome; wait for it`,
+            block_seq: frame.block.block_seq ?? 0,
+          });
+        early.push(frame);
+        return;
+      }
       if (!session || !info) {
         return close({
           code: 'ERROR_CODE_PROTOCOL_VIOLATION',
@@ -326,7 +340,8 @@ export class DtpServer {
     });
     call.on('end', () => {
       halfClosed = true;
-      if (inFlight === 0) finish();
+      // While the Hello is being checked, its Welcome and any early blocks are still to come.
+      if (inFlight === 0 && !(helloPending && !session)) finish();
     });
     call.on('cancelled', finish);
     call.on('error', (err) => {

@@ -194,10 +194,10 @@ export const pairSchema = z.strictObject({
   demoteAfterMs: int({ min: 100, max: 600_000, default: 1000, unit: 'ms' }),
   tickMs: int({ min: 20, max: 10_000, default: 100, unit: 'ms' }),
   /**
-   * A database stall (Galera blocks writes until a dead member is evicted, ~3.6 s) is ridden out for
-   * this long past the lease's expiry while the heartbeat shows the active alive: no false demotion.
+   * A database stall (Galera blocks writes until a dead member is evicted: 3.5–6 s measured) is ridden
+   * out for this long past the lease's expiry while the heartbeat shows the active alive.
    */
-  stallGraceMs: int({ min: 0, max: 600_000, default: 4000, unit: 'ms' }),
+  stallGraceMs: int({ min: 0, max: 600_000, default: 8000, unit: 'ms' }),
   /** After giving the role away (switchover, failover), the node does not take it back for this long. */
   holdOffMs: int({ min: 0, max: 3_600_000, default: 10_000, unit: 'ms' }),
   /** The server `tandem restore` moves the role back to. */

@@ -1,6 +1,10 @@
 /**
  * Whether the local Galera member may take writes. The assessment is pure; the monitor polls.
- * A node acknowledges blocks only while its member is in the Primary component, ready and synced.
+ * A node acknowledges blocks only while its member is in the Primary component, ready and synced
+ * — or a donor: the survivor feeding a rejoining member by IST keeps taking writes (Donor/Desynced
+ * only means it left flow control). Counting it out made the pair refuse everything from a crashed
+ * member's restart until its IST ended (issue 10, item 7). A blocking SST (rsync takes a global read
+ * lock) stalls writes instead, which the ingest and lease deadlines see.
  */
 import type { Logger } from 'pino';
 import type { Database } from './database.js';
@@ -31,7 +35,7 @@ export function assessMember(status: WsrepStatus): { writable: boolean; reason: 
     };
   if (status.ready !== 'ON')
     return { writable: false, reason: 'database member is not ready (wsrep_ready=OFF)' };
-  if (status.localState !== 'Synced')
+  if (status.localState !== 'Synced' && status.localState !== 'Donor/Desynced')
     return { writable: false, reason: `database member is ${status.localState}, not Synced` };
   return { writable: true, reason: '' };
 }

@@ -86,6 +86,14 @@ export class RoleManager {
     return !this.stopped && acking(this.state, nowMs, this.cfg);
   }
 
+  /** The state's reason, current between ticks too (a hanging renewal does not end a tick). */
+  reason(nowMs = Date.now()): string {
+    const s = this.state;
+    if (s.role === 'active' && s.renewedAtMs !== null && !acking(s, nowMs, this.cfg))
+      return `active, not acking: the lease was last renewed ${nowMs - s.renewedAtMs} ms ago (database stall?)`;
+    return s.reason;
+  }
+
   /** An operator command; throws with the reason when refused. */
   async command(c: Command): Promise<RoleState> {
     const result = command(this.state, c, Date.now(), this.cfg, this.hooks.peer());
@@ -177,7 +185,7 @@ export class RoleManager {
     if (now === this.heldAddress) return;
     this.heldAddress = now;
     this.notifying = this.hooks
-      .onAddressChange(now, this.state)
+      .onAddressChange(now, { ...this.state, reason: this.reason() })
       .catch((err) => this.log.error({ err: (err as Error).message }, 'changing the logical IP failed'))
       .finally(() => {
         this.notifying = undefined;

@@ -16,7 +16,8 @@ describe('assessMember', () => {
     ['non-Primary', { clusterStatus: 'non-Primary' }, false, /not in a Primary component.*no quorum/],
     ['disconnected', { clusterStatus: 'Disconnected', connected: 'OFF' }, false, /not connected/],
     ['not ready', { ready: 'OFF' }, false, /not ready/],
-    ['a donor', { localState: 'Donor/Desynced' }, false, /Donor\/Desynced, not Synced/],
+    ['a donor (feeding a rejoining member; writes go on)', { localState: 'Donor/Desynced' }, true, ''],
+    ['joined, catching up', { localState: 'Joined' }, false, /Joined, not Synced/],
     ['joining', { localState: 'Joining' }, false, /Joining/],
   ];
   it.each(cases)('%s', (_name, change, writable, reason) => {
