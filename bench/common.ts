@@ -1,10 +1,10 @@
 /** Shared plumbing of the benchmarks: arguments, percentiles, result files, exit codes. */
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { silentLogger } from '../kernel/logger.js';
 import { DtpSender } from '../lam/dtp-client.js';
 import { syntheticBlockRus } from '../lam/synthetic.js';
-import { silentLogger } from '../node/common/logger.js';
-import { LocalGaleraCluster } from '../node/replication/local-cluster.js';
+import { LocalGaleraCluster } from '../ops/local-cluster.js';
 import { createLocalPair, type LocalPair } from '../ops/local-pair.js';
 
 export function arg(name: string, fallback: number): number {

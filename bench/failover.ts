@@ -11,10 +11,10 @@
  */
 import { loadavg } from 'node:os';
 import mariadb from 'mariadb';
+import { silentLogger } from '../kernel/logger.js';
+import { sleep, waitFor } from '../kernel/process.js';
 import { DtpSender } from '../lam/dtp-client.js';
 import { syntheticBlockRus } from '../lam/synthetic.js';
-import { silentLogger } from '../node/common/logger.js';
-import { sleep, waitFor } from '../node/common/process.js';
 import { activeNode } from '../ops/local-pair.js';
 import { arg, percentile, runBench, startBenchPair, writeResults } from './common.js';
 

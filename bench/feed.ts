@@ -9,9 +9,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mariadb from 'mariadb';
-import { sleep, waitFor } from '../node/common/process.js';
-import { LocalGaleraCluster } from '../node/replication/local-cluster.js';
+import { sleep, waitFor } from '../kernel/process.js';
 import { CamProcess } from '../ops/local-cam.js';
+import { LocalGaleraCluster } from '../ops/local-cluster.js';
 import { OssCollector } from '../ops/oss-collector.js';
 import { arg, closedLoopStreams, runBench, writeResults } from './common.js';
 

@@ -10,15 +10,15 @@
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import mariadb from 'mariadb';
+import { silentLogger } from '../kernel/logger.js';
+import { sleep } from '../kernel/process.js';
 import { DtpSender } from '../lam/dtp-client.js';
 import { syntheticBlockRus } from '../lam/synthetic.js';
-import { silentLogger } from '../node/common/logger.js';
-import { sleep } from '../node/common/process.js';
 import { databaseSchema } from '../node/config/schema.js';
 import { Database } from '../node/replication/database.js';
-import { LocalGaleraCluster } from '../node/replication/local-cluster.js';
 import { migrate } from '../node/replication/migrations.js';
 import { CamProcess } from '../ops/local-cam.js';
+import { LocalGaleraCluster } from '../ops/local-cluster.js';
 import { arg, percentile, runBench, writeResults } from './common.js';
 
 const RUS_PER_BLOCK = 20;

@@ -8,14 +8,14 @@
 import { mkdtempSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { silentLogger } from '../kernel/logger.js';
+import { sleep, waitFor } from '../kernel/process.js';
 import { LamAgent } from '../lam/agent.js';
+import { parseLamConfigFile } from '../lam/config.js';
 import { DtpSender } from '../lam/dtp-client.js';
 import { syntheticBlockRus, syntheticRu } from '../lam/synthetic.js';
-import { silentLogger } from '../node/common/logger.js';
-import { sleep, waitFor } from '../node/common/process.js';
-import { parseLamConfigFile } from '../node/config/schema.js';
-import { LocalGaleraCluster } from '../node/replication/local-cluster.js';
 import { CamProcess } from '../ops/local-cam.js';
+import { LocalGaleraCluster } from '../ops/local-cluster.js';
 import { arg, percentile, runBench, writeResults } from './common.js';
 
 function newLam(cam: CamProcess, name: string): LamAgent {

@@ -11,7 +11,7 @@
  */
 import { loadavg } from 'node:os';
 import mariadb from 'mariadb';
-import { sleep, waitFor } from '../node/common/process.js';
+import { sleep, waitFor } from '../kernel/process.js';
 import { activeNode } from '../ops/local-pair.js';
 import { arg, closedLoopStreams, runBench, startBenchPair, writeResults } from './common.js';
 

@@ -7,7 +7,7 @@
  *   node dist/bench/pair-load.js [--seconds 60] [--streams 16]
  */
 import { loadavg } from 'node:os';
-import { sleep } from '../node/common/process.js';
+import { sleep } from '../kernel/process.js';
 import { arg, closedLoopStreams, runBench, startBenchPair, writeResults } from './common.js';
 
 interface NodeStatus {

@@ -10,8 +10,8 @@ import { rmSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import mariadb from 'mariadb';
-import { LocalGaleraCluster } from '../node/replication/local-cluster.js';
 import { CamProcess } from '../ops/local-cam.js';
+import { LocalGaleraCluster } from '../ops/local-cluster.js';
 import { writeCheckpointFile, writeJournalHistory } from '../test/harness/journal-history.js';
 import { arg, runBench, writeResults } from './common.js';
 

@@ -13,12 +13,12 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import type { LedgerBlock } from '../node/accounting/block.js';
-import { AlarmRegistry } from '../node/alarms/alarms.js';
-import { DiskMonitor } from '../node/alarms/disk-monitor.js';
-import type { LamAgentConfig, LamConfig } from '../node/config/schema.js';
+import { AlarmRegistry } from '../kernel/alarms.js';
+import type { BlockRecord } from '../kernel/block.js';
+import { DiskMonitor } from '../kernel/disk-monitor.js';
 import type { WireError, WireWelcome } from '../proto/dtp.js';
 import { checkRecordingUnit, type RecordingUnit } from '../proto/ru.js';
+import type { LamAgentConfig, LamConfig } from './config.js';
 import { DtpSender } from './dtp-client.js';
 import { SeqStore } from './seq-store.js';
 import { Spool, type SpoolFile, type SpoolOpenReport } from './spool.js';
@@ -100,7 +100,7 @@ export class LamAgent {
   private queuedRus = 0;
   private readonly ownedByPrimary = new Set<number>();
   private readonly recoveryInFlight = new Set<number>();
-  private draining: { file: SpoolFile; blocks: LedgerBlock[]; next: number } | undefined;
+  private draining: { file: SpoolFile; blocks: BlockRecord[]; next: number } | undefined;
   private pumpingRecovery = false;
   private timers: NodeJS.Timeout[] = [];
   private stopped = false;
@@ -254,7 +254,7 @@ export class LamAgent {
     try {
       while (this.toWrite.length > 0) {
         const batch = this.toWrite.splice(0);
-        const blocks: LedgerBlock[] = [];
+        const blocks: BlockRecord[] = [];
         for (const b of batch) {
           const blockSeq = await this.seqs.take();
           blocks.push({
@@ -315,12 +315,12 @@ export class LamAgent {
     return this.primary.connected && this.primary.pending < this.opts.lam.ruBlockQueueSize;
   }
 
-  private dispatch(block: LedgerBlock, rus: RecordingUnit[]): void {
+  private dispatch(block: BlockRecord, rus: RecordingUnit[]): void {
     if (this.primaryUsable()) this.sendPrimary(block, rus);
     else void this.pumpRecovery();
   }
 
-  private sendPrimary(block: LedgerBlock, rus: RecordingUnit[]): void {
+  private sendPrimary(block: BlockRecord, rus: RecordingUnit[]): void {
     this.ownedByPrimary.add(block.blockSeq);
     this.ruCountOf.set(block.blockSeq, rus.length);
     this.counters.blocksSentPrimary++;

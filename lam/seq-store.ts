@@ -10,7 +10,7 @@
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeFileDurably } from '../node/common/durable-fs.js';
+import { writeFileDurably } from '../kernel/durable-fs.js';
 
 const RESERVE = 10_000;
 const INSTANCE = /^[A-Za-z0-9_.-]{1,64}$/;

@@ -1,9 +1,9 @@
 /** `tandem lam spool verify|repair DIR`: report (and fix) a spool directory without a running LAM. */
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { decodeSegment } from '../node/common/block-record.js';
-import { mustBeDirectory } from '../node/common/fs-checks.js';
-import { silentLogger } from '../node/common/logger.js';
+import { decodeSegment } from '../kernel/block-log.js';
+import { mustBeDirectory } from '../kernel/fs-checks.js';
+import { silentLogger } from '../kernel/logger.js';
 import { Spool } from './spool.js';
 import { parseSpoolName } from './spool-names.js';
 

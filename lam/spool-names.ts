@@ -3,7 +3,7 @@
  * with `.active` (being written), `.closed` (written, not yet sent) and `.reading` (being sent on
  * the recovery stream). Times are UTC; `<time>` is hhmmss plus 3-digit milliseconds (decision D7).
  */
-import { parseTimestampedName, timestampedStem } from '../node/common/file-names.js';
+import { parseTimestampedName, timestampedStem } from '../kernel/file-names.js';
 
 export type SpoolState = 'active' | 'closed' | 'reading';
 const STATES: readonly SpoolState[] = ['active', 'closed', 'reading'];

@@ -9,9 +9,9 @@
 import { appendFile, type FileHandle, mkdir, open, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import type { LedgerBlock } from '../node/accounting/block.js';
-import { decodeSegment, encodeBlock } from '../node/common/block-record.js';
-import { renameDurably, syncDir } from '../node/common/durable-fs.js';
+import type { BlockRecord } from '../kernel/block.js';
+import { decodeSegment, encodeBlock } from '../kernel/block-log.js';
+import { renameDurably, syncDir } from '../kernel/durable-fs.js';
 import { parseSpoolName, type SpoolState, shouldRotate, spoolStem } from './spool-names.js';
 
 export interface SpoolFile {
@@ -75,7 +75,7 @@ export class Spool {
   }
 
   /** Appends blocks to the active file and returns once they are on disk. */
-  async append(blocks: readonly LedgerBlock[], nowMs = Date.now()): Promise<void> {
+  async append(blocks: readonly BlockRecord[], nowMs = Date.now()): Promise<void> {
     if (blocks.length === 0) return;
     if (this.active && (this.suspect || shouldRotate(this.active.file, nowMs, this.limits)))
       await this.rotate();
@@ -158,7 +158,7 @@ export class Spool {
   }
 
   /** The unacknowledged blocks of a closed or reading file, in file order. */
-  async unackedBlocks(file: SpoolFile): Promise<LedgerBlock[]> {
+  async unackedBlocks(file: SpoolFile): Promise<BlockRecord[]> {
     const decoded = decodeSegment(await readFile(join(this.dir, fileName(file))));
     return decoded.blocks.filter((b) => !file.acked.has(b.blockSeq));
   }

@@ -2,20 +2,22 @@
 import { readFileSync } from 'node:fs';
 /** `tandem`: the one command-line entry point. Subcommands grow with each capability. */
 import { Command } from 'commander';
+import { ConfigError } from '../kernel/config/parse.js';
+import { DirLock } from '../kernel/dir-lock.js';
+import { mustBeDirectory } from '../kernel/fs-checks.js';
+import { createLogger, silentLogger } from '../kernel/logger.js';
+import { tandemVersion } from '../kernel/version.js';
 import { LamAgent } from '../lam/agent.js';
 import { LamApi } from '../lam/api.js';
 import { callLamApi } from '../lam/api-client.js';
+import { loadLamConfig, loadLamConfigFile } from '../lam/config.js';
 import { repairSpool, verifySpool } from '../lam/spool-check.js';
 import { renderOffline } from '../node/accounting/ipdr/render-offline.js';
 import { verifyIpdrDir } from '../node/accounting/ipdr/verify.js';
 import { LamRegistry } from '../node/accounting/lam-registry.js';
 import { CamNode } from '../node/cam-node.js';
-import { DirLock } from '../node/common/dir-lock.js';
-import { mustBeDirectory } from '../node/common/fs-checks.js';
-import { createLogger, silentLogger } from '../node/common/logger.js';
-import { tandemVersion } from '../node/common/version.js';
-import { loadLamConfig, loadLamConfigFile, loadNodeConfig } from '../node/config/load.js';
-import { ConfigError, parseNodeConfig } from '../node/config/schema.js';
+import { loadNodeConfig } from '../node/config/load.js';
+import { parseNodeConfig } from '../node/config/schema.js';
 import { Database } from '../node/replication/database.js';
 import { migrate } from '../node/replication/migrations.js';
 import { checkRecordingUnit, type RecordingUnit } from '../proto/ru.js';

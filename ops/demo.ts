@@ -12,12 +12,12 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import mariadb from 'mariadb';
+import { silentLogger } from '../kernel/logger.js';
+import { sleep, waitFor } from '../kernel/process.js';
 import { LamAgent } from '../lam/agent.js';
+import { parseLamConfigFile } from '../lam/config.js';
 import { syntheticRu } from '../lam/synthetic.js';
-import { silentLogger } from '../node/common/logger.js';
-import { sleep, waitFor } from '../node/common/process.js';
-import { parseLamConfigFile } from '../node/config/schema.js';
-import { LocalGaleraCluster } from '../node/replication/local-cluster.js';
+import { LocalGaleraCluster } from './local-cluster.js';
 import { accountingDir, createLocalPair, type LocalPair } from './local-pair.js';
 import { formatStatus } from './status-format.js';
 

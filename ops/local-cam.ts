@@ -5,7 +5,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { waitFor } from '../node/common/process.js';
+import { waitFor } from '../kernel/process.js';
 import { CLI, CliProcess, freePort } from './local-process.js';
 
 export { CLI, freePort };

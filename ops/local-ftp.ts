@@ -7,7 +7,7 @@ import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
-import { sleep, waitFor } from '../node/common/process.js';
+import { sleep, waitFor } from '../kernel/process.js';
 
 export const FTP_TEST_USER = 'tandemftp';
 

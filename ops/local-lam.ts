@@ -2,9 +2,9 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
+import { waitFor } from '../kernel/process.js';
 import type { LamStatus } from '../lam/agent.js';
 import { callLamApi } from '../lam/api-client.js';
-import { waitFor } from '../node/common/process.js';
 import { CliProcess, freePort } from './local-process.js';
 
 export class LamProcess extends CliProcess {

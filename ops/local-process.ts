@@ -1,7 +1,7 @@
 /** A `tandem` subcommand run as a real child process on this host (demo, benchmarks, tests). */
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { type Daemon, spawnDaemon, stopWithDeadline } from '../node/common/process.js';
+import { type Daemon, spawnDaemon, stopWithDeadline } from '../kernel/process.js';
 
 /** dist/ops/cli.js, found from both the sources and dist/. */
 export const CLI = import.meta.dirname.includes(`${join('dist', 'ops')}`)

@@ -7,8 +7,9 @@
 import { appendFileSync, closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
-import { writeFileDurably } from '../node/common/durable-fs.js';
-import { CamFrameParser, encodeAck, encodeResume, type Series } from '../node/delivery/feed-protocol.js';
+import type { Series } from '../kernel/block.js';
+import { writeFileDurably } from '../kernel/durable-fs.js';
+import { CamFrameParser, encodeAck, encodeResume } from '../node/delivery/feed-protocol.js';
 import { freePort } from './local-process.js';
 
 export interface CollectorStats {

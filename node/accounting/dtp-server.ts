@@ -5,6 +5,7 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
+import type { BlockRecord, Series } from '../../kernel/block.js';
 import {
   type CamFrame,
   type DecodedLamFrame,
@@ -15,9 +16,9 @@ import {
 } from '../../proto/dtp.js';
 import { isUnavailable } from '../replication/database.js';
 import { describeDbError } from '../replication/db-errors.js';
-import type { AckOutcome, LedgerBlock, StreamKind } from './block.js';
 import { checkBlock, checkHello, MAX_RUS_PER_BLOCK, type Session } from './dtp-validation.js';
 import { BlockRejectedError, SequenceConflictError } from './ingest.js';
+import type { AckOutcome } from './ledger.js';
 
 export interface DtpServerOptions {
   nodeId: string;
@@ -31,7 +32,7 @@ export interface DtpServerOptions {
   refusal: () => string | undefined;
   /** undefined: every LAM id is accepted. */
   isKnownLam?: (lamId: string) => Promise<boolean>;
-  store: (block: LedgerBlock) => Promise<AckOutcome>;
+  store: (block: BlockRecord) => Promise<AckOutcome>;
   /** The highest block_seq stored for a LAM, told to it in the Welcome (a reset LAM moves past it). */
   highestStoredSeq: (lamId: string) => Promise<number>;
   log: Logger;
@@ -39,7 +40,7 @@ export interface DtpServerOptions {
 
 export interface StreamInfo {
   lamId: string;
-  stream: StreamKind;
+  stream: Series;
   peer: string;
   softwareVersion: string;
   since: string;
@@ -113,7 +114,7 @@ export class DtpServer {
     this.servers.length = 0;
   }
 
-  private async listen(stream: StreamKind, port: number): Promise<void> {
+  private async listen(stream: Series, port: number): Promise<void> {
     // gRPC's own limit is a backstop well above ours, so that frames in between get a typed error.
     const hardLimit = this.opts.maxBlockBytes * 4 + 64 * 1024;
     const server = new grpc.Server({
@@ -143,7 +144,7 @@ export class DtpServer {
     this.opts.log.info({ stream, host: this.opts.host, port }, 'DTP listener up');
   }
 
-  private handle(call: Call, portStream: StreamKind): void {
+  private handle(call: Call, portStream: Series): void {
     const log = this.opts.log.child({ peer: call.getPeer(), port: portStream });
     let session: Session | undefined;
     let info: StreamInfo | undefined;

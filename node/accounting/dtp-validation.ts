@@ -2,6 +2,8 @@
  * Pure checks of DTP frames: a Hello against the port it arrived on, a Block against the session
  * and the limits. Each failure is the Error frame the CAM sends before closing the stream.
  */
+
+import type { BlockRecord, Series } from '../../kernel/block.js';
 import {
   DTP_PROTOCOL_VERSION,
   ruFromWire,
@@ -10,7 +12,6 @@ import {
   type WireHello,
 } from '../../proto/dtp.js';
 import { checkRecordingUnit, type RecordingUnit } from '../../proto/ru.js';
-import type { LedgerBlock, StreamKind } from './block.js';
 
 export const LAM_ID = /^[A-Za-z0-9_.-]{1,64}$/;
 export const LAM_INSTANCE = /^[A-Za-z0-9_.-]{0,64}$/;
@@ -18,7 +19,7 @@ export const MAX_RUS_PER_BLOCK = 20; // Table 3, RUs Per Block (maximum)
 
 export interface Session {
   lamId: string;
-  stream: StreamKind;
+  stream: Series;
   softwareVersion: string;
   /** '' from LAMs that send none. */
   lamInstance: string;
@@ -35,7 +36,7 @@ const fail = (
   error: { code, message, ...extra },
 });
 
-export function checkHello(hello: WireHello, portStream: StreamKind): Result<Session> {
+export function checkHello(hello: WireHello, portStream: Series): Result<Session> {
   if (hello.protocol_version !== DTP_PROTOCOL_VERSION) {
     return fail(
       'ERROR_CODE_UNSUPPORTED_VERSION',
@@ -84,7 +85,7 @@ export interface BlockLimits {
   maxRusPerBlock: number;
 }
 
-export function checkBlock(block: WireBlock, session: Session, limits: BlockLimits): Result<LedgerBlock> {
+export function checkBlock(block: WireBlock, session: Session, limits: BlockLimits): Result<BlockRecord> {
   const seq = block.block_seq;
   if (block.lam_id !== session.lamId) {
     return fail(

@@ -4,13 +4,14 @@
  * streams. A block's promise resolves only when it is both in the journal and in the ledger.
  */
 import type { Logger } from 'pino';
-import type { AckOutcome, LedgerBlock, StoreOutcome } from './block.js';
+import type { BlockRecord } from '../../kernel/block.js';
+import type { AckOutcome, StoreOutcome } from './ledger.js';
 
 export interface BatchStore {
-  append(blocks: readonly LedgerBlock[]): Promise<void>;
+  append(blocks: readonly BlockRecord[]): Promise<void>;
 }
 export interface LedgerStore {
-  storeBatch(blocks: readonly LedgerBlock[]): Promise<StoreOutcome[]>;
+  storeBatch(blocks: readonly BlockRecord[]): Promise<StoreOutcome[]>;
 }
 
 /** The ledger refused this one block for good (the reason names the condition, never SQL). */
@@ -26,7 +27,7 @@ export class BlockRejectedError extends Error {
 }
 
 /** Why a block was refused as a sequence conflict, in words for the LAM and the operator. */
-export function conflictReason(b: LedgerBlock): string {
+export function conflictReason(b: BlockRecord): string {
   const who = b.lamInstance ? ` (sent by LAM instance ${b.lamInstance})` : '';
   return (
     `block ${b.blockSeq} of LAM ${b.lamId}${who} is already stored with other RUs: ` +
@@ -36,7 +37,7 @@ export function conflictReason(b: LedgerBlock): string {
 
 /** The key (lam_id, block_seq) is stored with other RUs: the block is refused, never dropped as a duplicate. */
 export class SequenceConflictError extends Error {
-  constructor(readonly block: LedgerBlock) {
+  constructor(readonly block: BlockRecord) {
     super(conflictReason(block));
     this.name = 'SequenceConflictError';
   }
@@ -51,11 +52,11 @@ export interface GroupCommitOptions {
   onBatchError?: (err: unknown) => void;
   onBatchStored?: () => void;
   /** A block's key is stored with other RUs (alarm it: records of a LAM are being refused). */
-  onSequenceConflict?: (block: LedgerBlock) => void;
+  onSequenceConflict?: (block: BlockRecord) => void;
 }
 
 interface Pending {
-  block: LedgerBlock;
+  block: BlockRecord;
   resolve: (o: AckOutcome) => void;
   reject: (e: unknown) => void;
 }
@@ -99,7 +100,7 @@ export class GroupCommitter {
     private readonly log: Logger,
   ) {}
 
-  submit(block: LedgerBlock): Promise<AckOutcome> {
+  submit(block: BlockRecord): Promise<AckOutcome> {
     return new Promise((resolve, reject) => {
       this.queue.push({ block, resolve, reject });
       this.stats.queued = this.queue.length;

@@ -13,7 +13,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeFileDurably } from '../common/durable-fs.js';
+import { writeFileDurably } from '../../kernel/durable-fs.js';
 import type { Database } from '../replication/database.js';
 
 interface CheckpointFile {

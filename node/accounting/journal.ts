@@ -8,10 +8,10 @@ import { mkdirSync } from 'node:fs';
 import { type FileHandle, open, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { type DecodedSegment, decodeSegment, encodeBlock } from '../common/block-record.js';
-import { syncDir } from '../common/durable-fs.js';
+import type { BlockRecord } from '../../kernel/block.js';
+import { type DecodedSegment, decodeSegment, encodeBlock } from '../../kernel/block-log.js';
+import { syncDir } from '../../kernel/durable-fs.js';
 import type { JournalConfig } from '../config/schema.js';
-import type { LedgerBlock } from './block.js';
 
 const SEGMENT = /^segment-(\d{12})\.jnl$/;
 const segmentName = (n: number) => `segment-${String(n).padStart(12, '0')}.jnl`;
@@ -41,7 +41,7 @@ export class Journal {
   }
 
   /** Appends the blocks and returns once they are on disk (one write, one fdatasync). */
-  async append(blocks: readonly LedgerBlock[]): Promise<void> {
+  async append(blocks: readonly BlockRecord[]): Promise<void> {
     if (blocks.length === 0) return;
     const suspect = this.segmentSuspect && this.currentBytes > 0; // an empty segment was truncated clean
     if (suspect || this.currentBytes >= this.config.segmentBytes) await this.startSegment();

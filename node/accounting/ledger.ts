@@ -9,8 +9,17 @@
  * takeover conflicts with it at Galera certification, retries, and then finds no row. So no batch
  * commits outside its writer's tenure, and each row records the epoch it was acked under.
  */
+
+import { type BlockRecord, blockKey } from '../../kernel/block.js';
 import { type Connection, type Database, DatabaseUnavailableError, ER } from '../replication/database.js';
-import { blockKey, type LedgerBlock, type StoreOutcome } from './block.js';
+
+/**
+ * `duplicate`: the key is stored with the same RUs (a resend). `conflict`: the key is stored with
+ * other RUs — a reset LAM or a second host reuses the sequence; the block is not stored.
+ */
+export type StoreOutcome = 'stored' | 'duplicate' | 'conflict';
+/** What a LAM is acked with (a conflict is refused instead). */
+export type AckOutcome = Exclude<StoreOutcome, 'conflict'>;
 
 /** The tenure a batch must be committed under: the role lease row, its owner and epoch. */
 export interface Fence {
@@ -41,7 +50,7 @@ export class Ledger {
   ) {}
 
   /** Stores a batch in one transaction; returns the outcome of each block, in order. */
-  async storeBatch(blocks: readonly LedgerBlock[]): Promise<StoreOutcome[]> {
+  async storeBatch(blocks: readonly BlockRecord[]): Promise<StoreOutcome[]> {
     if (blocks.length === 0) return [];
     for (let attempt = 0; ; attempt++) {
       try {
@@ -55,13 +64,13 @@ export class Ledger {
     }
   }
 
-  private async storeIn(conn: Connection, blocks: readonly LedgerBlock[]): Promise<StoreOutcome[]> {
+  private async storeIn(conn: Connection, blocks: readonly BlockRecord[]): Promise<StoreOutcome[]> {
     const epoch = await this.checkFence(conn);
     // Payload of every key already stored or earlier in this batch: a key that repeats with the
     // same RUs is a resend; with other RUs it is a conflict (a reset LAM or a second host).
     const known = await this.storedPayloads(conn, blocks);
     const outcomes: StoreOutcome[] = [];
-    const toInsert: LedgerBlock[] = [];
+    const toInsert: BlockRecord[] = [];
     for (const b of blocks) {
       const key = blockKey(b);
       const payload = known.get(key);
@@ -119,7 +128,7 @@ export class Ledger {
 
   private async storedPayloads(
     conn: Connection,
-    blocks: readonly LedgerBlock[],
+    blocks: readonly BlockRecord[],
   ): Promise<Map<string, string>> {
     const tuples = blocks.map(() => '(?,?)').join(',');
     const rows: { lam_id: string; block_seq: number; payload: string }[] = await conn.query(

@@ -8,9 +8,9 @@ import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { open, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { encodeBlock } from '../common/block-record.js';
-import { syncDir } from '../common/durable-fs.js';
-import { blockKey, type LedgerBlock } from './block.js';
+import { type BlockRecord, blockKey } from '../../kernel/block.js';
+import { encodeBlock } from '../../kernel/block-log.js';
+import { syncDir } from '../../kernel/durable-fs.js';
 
 export interface QuarantinedBlock {
   lamId: string;
@@ -25,7 +25,7 @@ export interface QuarantinedBlock {
   digest?: string;
 }
 
-const digestOf = (b: LedgerBlock): string => createHash('sha256').update(b.payload).digest('hex');
+const digestOf = (b: BlockRecord): string => createHash('sha256').update(b.payload).digest('hex');
 /** Entries written before digests were kept match by key alone. */
 const identity = (e: { lamId: string; blockSeq: number; digest?: string }): string =>
   `${blockKey(e)}\u0000${e.digest ?? ''}`;
@@ -54,7 +54,7 @@ export class JournalQuarantine {
   }
 
   /** This very block (key and content) is quarantined. */
-  has(b: LedgerBlock): boolean {
+  has(b: BlockRecord): boolean {
     return this.keys.has(identity({ ...b, digest: digestOf(b) })) || this.keys.has(identity(b));
   }
 
@@ -68,7 +68,7 @@ export class JournalQuarantine {
   }
 
   async add(
-    block: LedgerBlock,
+    block: BlockRecord,
     segment: string,
     reason: string,
     nowMs = Date.now(),

@@ -11,11 +11,12 @@
  * does not grow with the journal's retention.
  */
 import type { Logger } from 'pino';
+import type { BlockRecord } from '../../kernel/block.js';
 import { describeDbError } from '../replication/db-errors.js';
-import type { LedgerBlock, StoreOutcome } from './block.js';
 import { conflictReason, type LedgerStore } from './ingest.js';
 import type { Journal } from './journal.js';
 import type { CheckpointState, JournalCheckpoint } from './journal-checkpoint.js';
+import type { StoreOutcome } from './ledger.js';
 import type { JournalQuarantine, QuarantinedBlock } from './quarantine.js';
 
 export interface ReplayReport {
@@ -99,7 +100,7 @@ export async function replayJournal(deps: ReplayDeps): Promise<ReplayReport> {
 async function replayBatch(
   deps: ReplayDeps,
   segment: string,
-  blocks: LedgerBlock[],
+  blocks: BlockRecord[],
   report: ReplayReport,
 ): Promise<void> {
   const pending = blocks.filter((b) => !deps.quarantine.has(b));
@@ -126,7 +127,7 @@ async function replayBatch(
 async function account(
   deps: ReplayDeps,
   segment: string,
-  b: LedgerBlock,
+  b: BlockRecord,
   outcome: StoreOutcome,
   report: ReplayReport,
 ): Promise<void> {
@@ -137,7 +138,7 @@ async function account(
 async function setAside(
   deps: ReplayDeps,
   segment: string,
-  b: LedgerBlock,
+  b: BlockRecord,
   reason: string,
   report: ReplayReport,
 ): Promise<void> {
@@ -146,7 +147,7 @@ async function setAside(
   deps.log.error(entry, 'journal record refused by the ledger for good; quarantined');
 }
 
-function stopped(segment: string, b: LedgerBlock | undefined, err: unknown): ReplayStoppedError {
+function stopped(segment: string, b: BlockRecord | undefined, err: unknown): ReplayStoppedError {
   const at = b ? ` at block ${b.blockSeq} of LAM ${b.lamId}` : '';
   return new ReplayStoppedError(`replay of ${segment} stopped${at}: ${describeDbError(err)}`, { cause: err });
 }

@@ -1,7 +1,7 @@
 /**
- * Configuration of a Tandem node (CAM, Table 2), of a LAM (Table 3) and of the node itself.
- * Ranges and defaults are those of ../shared/spec/configuration.md; the decisions where the seed is
- * ambiguous are in docs/decisions.md. Pure: parsing a file lives in load.ts.
+ * Configuration of a Tandem node: the CAM (Table 2) and the node itself (pair, database, …). The
+ * LAM's is in lam/config.ts. Ranges and defaults are those of ../shared/spec/configuration.md; the
+ * decisions where the seed is ambiguous are in docs/decisions.md. Pure: reading a file is load.ts.
  */
 import { z } from 'zod';
 import {
@@ -14,40 +14,12 @@ import {
   LISTEN_ADDRESS,
   oneOf,
   orEmpty,
+  PORT,
+  rotationNotBothDisabled,
   str,
-} from './fields.js';
-
-const PORT = { min: 1025, max: 65535 } as const;
-
-type Ctx = z.core.$RefinementCtx;
-
-function rotationNotBothDisabled(
-  value: { fileRotationSize: number; fileRotationTime: number },
-  ctx: Ctx,
-  section: string,
-): void {
-  if (value.fileRotationSize === 0 && value.fileRotationTime === 0) {
-    ctx.addIssue({
-      code: 'custom',
-      path: ['fileRotationSize'],
-      message: `0 together with ${section}.fileRotationTime 0 disables rotation entirely; allowed: at least one of them > 0`,
-    });
-  }
-}
-
-function thresholdsOrdered(
-  value: { diskMonitorMajorThreshold: number; diskMonitorCriticalThreshold: number },
-  ctx: Ctx,
-  section: string,
-): void {
-  if (value.diskMonitorMajorThreshold > value.diskMonitorCriticalThreshold) {
-    ctx.addIssue({
-      code: 'custom',
-      path: ['diskMonitorMajorThreshold'],
-      message: `${value.diskMonitorMajorThreshold} is above ${section}.diskMonitorCriticalThreshold (${value.diskMonitorCriticalThreshold}); allowed: major ≤ critical`,
-    });
-  }
-}
+  thresholdsOrdered,
+} from '../../kernel/config/fields.js';
+import { parseWith } from '../../kernel/config/parse.js';
 
 /** Table 2 — CAM configuration properties. */
 export const camSchema = z
@@ -86,31 +58,6 @@ export const camSchema = z
     }
   });
 export type CamConfig = z.output<typeof camSchema>;
-
-/** Table 3 — LAM configuration properties. */
-export const lamSchema = z
-  .strictObject({
-    componentName: str({ min: 1, max: 32, rule: IDENTIFIER }),
-    softwareVersion: str({ min: 1, max: 64, default: 'tandem-lam' }),
-    primaryCamIpAddress: str({ min: 1, max: 15, default: '0.0.0.0', rule: IPV4 }),
-    primaryCamPort: int({ ...PORT, default: 17667 }),
-    recoveryCamIpAddress: str({ min: 1, max: 15, default: '0.0.0.0', rule: IPV4 }),
-    recoveryCamPort: int({ ...PORT, default: 17668 }),
-    baseFilePath: str({ min: 1, max: 500, default: '/billing/LAM/RUblock', rule: ABSOLUTE_PATH }),
-    fileRotationSize: int({ min: 1, max: 300_000, default: 100_000, zeroDisables: true, unit: 'bytes' }),
-    fileRotationTime: int({ min: 1, max: 3600, default: 300, zeroDisables: true, unit: 's' }),
-    diskMonitorMajorThreshold: int({ min: 1, max: 100, default: 50, unit: '%' }),
-    diskMonitorCriticalThreshold: int({ min: 1, max: 100, default: 75, unit: '%' }),
-    ruQueueSize: int({ min: 1, max: 2000, default: 2000, unit: 'RUs' }),
-    rusPerBlock: int({ min: 1, max: 20, default: 20, unit: 'RUs' }),
-    blockRotationTime: int({ min: 1, max: 10, default: 1, unit: 's' }),
-    ruBlockQueueSize: int({ min: 1, max: 1000, default: 1000, unit: 'blocks' }),
-  })
-  .superRefine((v, ctx) => {
-    rotationNotBothDisabled(v, ctx, 'lam');
-    thresholdsOrdered(v, ctx, 'lam');
-  });
-export type LamConfig = z.output<typeof lamSchema>;
 
 export const databaseSchema = z.strictObject({
   host: str({ min: 1, max: 253, default: '127.0.0.1', rule: HOST }),
@@ -336,59 +283,4 @@ export const nodeConfigSchema = z
   });
 export type NodeConfig = z.output<typeof nodeConfigSchema>;
 
-/** The LAM daemon's own settings (not in Table 3). */
-export const lamAgentSchema = z.strictObject({
-  /** host:port on loopback, or an absolute Unix socket path. */
-  apiListen: str({
-    min: 3,
-    max: 270,
-    default: '127.0.0.1:7700',
-    rule: {
-      test: (v) => v.startsWith('/') || LISTEN_ADDRESS.test(v),
-      allowed: 'host:port or an absolute Unix socket path',
-    },
-  }),
-  /** Blocks in flight on the recovery stream: small, so the primary stream keeps priority. */
-  recoveryWindow: int({ min: 1, max: 1000, default: 4, unit: 'blocks' }),
-  /** CamUnreachable is raised when the primary stream has been down this long. */
-  camUnreachableAlarmS: int({ min: 1, max: 3600, default: 10, unit: 's' }),
-  logLevel: oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const, 'info'),
-});
-export type LamAgentConfig = z.output<typeof lamAgentSchema>;
-
-export const lamConfigFileSchema = z.strictObject({ lam: lamSchema, agent: lamAgentSchema.prefault({}) });
-export type LamConfigFile = z.output<typeof lamConfigFileSchema>;
-
-export class ConfigError extends Error {
-  constructor(readonly problems: string[]) {
-    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
-    this.name = 'ConfigError';
-  }
-}
-
-/** One line per bad field: "<path>: <what was wrong>; allowed: …". */
-export function formatConfigErrors(error: z.ZodError): string[] {
-  return error.issues.map((issue) => {
-    const path = issue.path.map(String).join('.') || '(root)';
-    if (issue.code === 'unrecognized_keys') {
-      const prefix = path === '(root)' ? '' : `${path}.`;
-      return issue.keys.map((k) => `${prefix}${k}: unknown field`).join('\n');
-    }
-    if (issue.code === 'invalid_type') {
-      return /received undefined/.test(issue.message)
-        ? `${path}: is required (${issue.expected === 'object' ? 'a section' : issue.expected})`
-        : `${path}: ${issue.message.replace(/^Invalid input: /, '')}`;
-    }
-    return `${path}: ${issue.message}`;
-  });
-}
-
-export function parseWith<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
-  const result = schema.safeParse(input);
-  if (!result.success) throw new ConfigError(formatConfigErrors(result.error).flatMap((l) => l.split('\n')));
-  return result.data;
-}
-
 export const parseNodeConfig = (input: unknown): NodeConfig => parseWith(nodeConfigSchema, input);
-export const parseLamConfig = (input: unknown): LamConfig => parseWith(lamConfigFileSchema, input).lam;
-export const parseLamConfigFile = (input: unknown): LamConfigFile => parseWith(lamConfigFileSchema, input);

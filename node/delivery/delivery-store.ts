@@ -2,8 +2,9 @@
  * Delivery state in the replicated database, so whichever node is active continues where the other
  * stopped: which closed IPDR files the OSS has by FTP, and how far the TCP feed has got per series.
  */
+
+import type { Series } from '../../kernel/block.js';
 import type { RecordingUnit } from '../../proto/ru.js';
-import type { Series } from '../accounting/ipdr/plan.js';
 import type { Database } from '../replication/database.js';
 
 export interface ClosedFile {

@@ -3,9 +3,9 @@
  * is active; status and the OssFtpPushFailure / OssTcpFeedFailure alarms.
  */
 import type { Logger } from 'pino';
+import type { AlarmRegistry } from '../../kernel/alarms.js';
+import type { Series } from '../../kernel/block.js';
 import { SERIES } from '../accounting/ipdr/ledger-ipdr.js';
-import type { Series } from '../accounting/ipdr/plan.js';
-import type { AlarmRegistry } from '../alarms/alarms.js';
 import type { NodeConfig } from '../config/schema.js';
 import type { Database } from '../replication/database.js';
 import { alarmDue, type ChannelHealth } from './backoff.js';

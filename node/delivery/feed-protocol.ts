@@ -10,10 +10,10 @@
  *                     ACK <seq>                   optional, cumulative: every record ≤ seq is stored
  */
 
+import type { Series } from '../../kernel/block.js';
+
 export const FEED_MAGIC = 'TANDEM-FEED/1';
 const MAX_LINE = 256;
-
-export type Series = 'primary' | 'recovery';
 
 export const encodeHello = (series: Series, node: string, next: number): Buffer =>
   Buffer.from(`${FEED_MAGIC} series=${series} node=${node} next=${next}\n`);

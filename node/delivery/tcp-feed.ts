@@ -6,10 +6,10 @@
  */
 import { connect, type Socket } from 'node:net';
 import type { Logger } from 'pino';
+import type { Series } from '../../kernel/block.js';
+import { sleep } from '../../kernel/process.js';
 import { ipdrTime } from '../accounting/ipdr/document.js';
-import type { Series } from '../accounting/ipdr/plan.js';
 import { renderRecord } from '../accounting/ipdr/record.js';
-import { sleep } from '../common/process.js';
 import type { DeliveryConfig } from '../config/schema.js';
 import { type ChannelHealth, healthyChannel, onFailure, onSuccess, retryDelayMs } from './backoff.js';
 import type { DeliveryStore } from './delivery-store.js';

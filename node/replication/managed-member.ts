@@ -7,7 +7,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { type Daemon, isAlive, spawnDaemon, stopWithDeadline } from '../common/process.js';
+import { type Daemon, isAlive, spawnDaemon, stopWithDeadline } from '../../kernel/process.js';
 import type { GaleraConfig } from '../config/schema.js';
 import { parseGrastate } from './bootstrap.js';
 import { type GaleraClusterLayout, type GaleraMemberLayout, renderMemberConfig } from './galera-config.js';

@@ -43,6 +43,8 @@ export class RoleManager {
   private stopped = false;
   /** When the role last changed to active, and what the lease epoch is (for status and beats). */
   readonly history: { role: string; atMs: number; reason: string }[] = [];
+  /** When this node took and released the logical IP (an active node releases it in a stall). */
+  readonly addressHistory: { holds: boolean; atMs: number; reason: string }[] = [];
   /**
    * Demotions: the active role lost other than by an operator's command, by reason. `stallsRidden`:
    * renewals that succeeded after acking had stopped, i.e. stalls that before ended in a demotion.
@@ -184,6 +186,8 @@ export class RoleManager {
     const now = !this.stopped && holdsAddress(this.state, Date.now(), this.cfg);
     if (now === this.heldAddress) return;
     this.heldAddress = now;
+    this.addressHistory.push({ holds: now, atMs: Date.now(), reason: this.reason() });
+    if (this.addressHistory.length > 50) this.addressHistory.shift();
     this.notifying = this.hooks
       .onAddressChange(now, { ...this.state, reason: this.reason() })
       .catch((err) => this.log.error({ err: (err as Error).message }, 'changing the logical IP failed'))

@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import type { Logger } from 'pino';
-import { sleep } from '../common/process.js';
+import { sleep } from '../../kernel/process.js';
 import { type KeepalivedSettings, renderKeepalivedConfig } from './keepalived-config.js';
 
 const run = promisify(execFile);

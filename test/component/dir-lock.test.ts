@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DirLock, ownerHolds } from '../../node/common/dir-lock.js';
+import { DirLock, ownerHolds } from '../../kernel/dir-lock.js';
 
 describe('DirLock', () => {
   it('refuses a second owner, naming the first; free again after release', () => {

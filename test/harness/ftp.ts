@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'vitest';
-import { waitFor } from '../../node/common/process.js';
+import { waitFor } from '../../kernel/process.js';
 import { freePort } from '../../ops/local-cam.js';
 import { FTP_TEST_USER, type LocalFtpOptions, LocalFtpServer } from '../../ops/local-ftp.js';
 import { sha256File } from './ipdr-files.js';

@@ -1,12 +1,12 @@
 /** The shared test cluster, as seen from a test file (any process can signal or restart members). */
 import mariadb from 'mariadb';
 import { afterAll, beforeAll } from 'vitest';
-import { silentLogger } from '../../node/common/logger.js';
+import { silentLogger } from '../../kernel/logger.js';
 import type { DatabaseConfig } from '../../node/config/schema.js';
 import { databaseSchema } from '../../node/config/schema.js';
 import { Database } from '../../node/replication/database.js';
-import { LocalGaleraCluster } from '../../node/replication/local-cluster.js';
 import { migrate } from '../../node/replication/migrations.js';
+import { LocalGaleraCluster } from '../../ops/local-cluster.js';
 
 export const GALERA_BASE_PORT = Number(process.env.TANDEM_TEST_GALERA_PORT ?? 25300);
 export const GALERA_BASE_DIR = `/tmp/tandem-test-galera-${GALERA_BASE_PORT}`;

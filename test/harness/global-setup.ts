@@ -4,7 +4,7 @@
  * crashed run are killed first).
  */
 import type { TestProject } from 'vitest/node';
-import { LocalGaleraCluster } from '../../node/replication/local-cluster.js';
+import { LocalGaleraCluster } from '../../ops/local-cluster.js';
 import { GALERA_BASE_DIR, GALERA_BASE_PORT } from './galera.js';
 
 let cluster: LocalGaleraCluster | undefined;

@@ -5,8 +5,8 @@
  */
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { encodeBlock } from '../../kernel/block-log.js';
 import { syntheticBlockRus } from '../../lam/synthetic.js';
-import { encodeBlock } from '../../node/common/block-record.js';
 
 export interface History {
   segments: string[];

@@ -2,9 +2,9 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createLogger, silentLogger } from '../../kernel/logger.js';
 import { LamAgent, type LamAgentOptions } from '../../lam/agent.js';
-import { createLogger, silentLogger } from '../../node/common/logger.js';
-import { parseLamConfigFile } from '../../node/config/schema.js';
+import { parseLamConfigFile } from '../../lam/config.js';
 
 export function lamConfig(
   cam: { primaryPort: number; recoveryPort: number },

@@ -2,11 +2,11 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createLogger, silentLogger } from '../../kernel/logger.js';
+import { sleep, waitFor } from '../../kernel/process.js';
 import { DtpSender } from '../../lam/dtp-client.js';
 import { syntheticBlockRus } from '../../lam/synthetic.js';
 import { CamNode } from '../../node/cam-node.js';
-import { createLogger, silentLogger } from '../../node/common/logger.js';
-import { sleep, waitFor } from '../../node/common/process.js';
 import { type NodeConfig, parseNodeConfig } from '../../node/config/schema.js';
 import { freePort } from '../../ops/local-cam.js';
 import { databaseConfigFor } from './galera.js';

@@ -5,7 +5,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { waitFor } from '../../node/common/process.js';
+import { waitFor } from '../../kernel/process.js';
 import { waitForHealthyCluster } from '../harness/galera.js';
 import { startCamNode } from '../harness/nodes.js';
 

@@ -1,6 +1,6 @@
 /** The database layer against the real Galera pair: conflict retries and call deadlines. */
 import { describe, expect, it } from 'vitest';
-import { silentLogger } from '../../node/common/logger.js';
+import { silentLogger } from '../../kernel/logger.js';
 import { Database, DatabaseUnavailableError } from '../../node/replication/database.js';
 import {
   databaseConfigFor,

@@ -5,14 +5,14 @@
  * carries the epoch it was acknowledged under.
  */
 import { describe, expect, it } from 'vitest';
+import type { BlockRecord } from '../../kernel/block.js';
 import { syntheticBlockRus } from '../../lam/synthetic.js';
-import type { LedgerBlock } from '../../node/accounting/block.js';
 import { type Fence, FencedError, Ledger } from '../../node/accounting/ledger.js';
 import { isUnavailable } from '../../node/replication/database.js';
 import { databasesOnBothMembers, sqlOn } from '../harness/galera.js';
 import { uniqueLamId } from '../harness/nodes.js';
 
-const block = (lamId: string, seq: number): LedgerBlock => ({
+const block = (lamId: string, seq: number): BlockRecord => ({
   lamId,
   blockSeq: seq,
   stream: 'primary',

@@ -6,10 +6,10 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { silentLogger } from '../../kernel/logger.js';
+import { sleep, waitFor } from '../../kernel/process.js';
 import { syntheticBlockRus } from '../../lam/synthetic.js';
 import { CamNode } from '../../node/cam-node.js';
-import { silentLogger } from '../../node/common/logger.js';
-import { sleep, waitFor } from '../../node/common/process.js';
 import { sqlOn, waitForHealthyCluster } from '../harness/galera.js';
 import { sender, startCamNode, uniqueLamId } from '../harness/nodes.js';
 

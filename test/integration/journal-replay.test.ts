@@ -7,11 +7,11 @@
 import { appendFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { encodeBlock } from '../../kernel/block-log.js';
+import { silentLogger } from '../../kernel/logger.js';
+import { waitFor } from '../../kernel/process.js';
 import { syntheticBlockRus } from '../../lam/synthetic.js';
 import { CamNode } from '../../node/cam-node.js';
-import { encodeBlock } from '../../node/common/block-record.js';
-import { silentLogger } from '../../node/common/logger.js';
-import { waitFor } from '../../node/common/process.js';
 import { sqlOn, waitForHealthyCluster } from '../harness/galera.js';
 import { sender, startCamNode, uniqueLamId } from '../harness/nodes.js';
 
@@ -113,14 +113,14 @@ describe('journal replay into the ledger', () => {
     s.stop();
     const a = await sqlOn('a');
     await a.query('DELETE FROM ledger_block WHERE lam_id = ? AND block_seq % 5 = 0', [lam]);
-    // A real flap of the member: desynced members are not writable; back to Synced → replay.
-    await a.query('SET GLOBAL wsrep_desync = ON');
+    // A real flap of the member: cut off from the group it is non-Primary; back in → replay.
+    await a.query("SET GLOBAL wsrep_provider_options = 'gmcast.isolate=1'");
     try {
       await waitFor('the node to refuse', async () => (node.refusal() ? true : undefined), {
         timeoutMs: 10_000,
       });
     } finally {
-      await a.query('SET GLOBAL wsrep_desync = OFF');
+      await a.query("SET GLOBAL wsrep_provider_options = 'gmcast.isolate=0'");
     }
     await waitFor('the node to accept again', async () => (node.refusal() === undefined ? true : undefined), {
       timeoutMs: 30_000,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { sleep } from '../../kernel/process.js';
 import { callLamApi } from '../../lam/api-client.js';
 import { syntheticRu } from '../../lam/synthetic.js';
-import { sleep } from '../../node/common/process.js';
 import { sqlOn } from '../harness/galera.js';
 import { camAndLamProcesses } from '../harness/processes.js';
 

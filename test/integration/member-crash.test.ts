@@ -4,9 +4,9 @@
  * restart (wsrep_recover) with every block exactly once.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sleep } from '../../kernel/process.js';
 import type { DtpSender } from '../../lam/dtp-client.js';
 import { syntheticBlockRus } from '../../lam/synthetic.js';
-import { sleep } from '../../node/common/process.js';
 import { sqlOn, testCluster, waitForHealthyCluster } from '../harness/galera.js';
 import { sender, startCamNode, uniqueLamId } from '../harness/nodes.js';
 

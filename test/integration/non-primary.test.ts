@@ -3,9 +3,9 @@
  * B and garbd are SIGSTOPped, so A is alone (1 of 3 votes) and goes non-Primary for real.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sleep, waitFor } from '../../kernel/process.js';
 import { syntheticBlockRus } from '../../lam/synthetic.js';
 import type { CamNode } from '../../node/cam-node.js';
-import { sleep, waitFor } from '../../node/common/process.js';
 import { testCluster, waitForHealthyCluster } from '../harness/galera.js';
 import { sender, startCamNode, uniqueLamId } from '../harness/nodes.js';
 

@@ -7,9 +7,9 @@ import { mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { sleep, waitFor } from '../../kernel/process.js';
 import type { DtpSender } from '../../lam/dtp-client.js';
 import { syntheticBlockRus } from '../../lam/synthetic.js';
-import { sleep, waitFor } from '../../node/common/process.js';
 import { CamProcess } from '../../ops/local-cam.js';
 import type { LocalFtpServer } from '../../ops/local-ftp.js';
 import {

@@ -4,8 +4,8 @@
  * Each test has its own database, so only its own files are in the backlog.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { waitFor } from '../../kernel/process.js';
 import type { CamNode } from '../../node/cam-node.js';
-import { waitFor } from '../../node/common/process.js';
 import { ALARM_FTP_FAILURE } from '../../node/delivery/delivery.js';
 import type { LocalFtpServer } from '../../ops/local-ftp.js';
 import {

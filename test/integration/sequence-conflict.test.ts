@@ -11,10 +11,10 @@
  */
 import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { silentLogger } from '../../kernel/logger.js';
+import { waitFor } from '../../kernel/process.js';
 import { syntheticBlockRus, syntheticRu } from '../../lam/synthetic.js';
 import { CamNode } from '../../node/cam-node.js';
-import { silentLogger } from '../../node/common/logger.js';
-import { waitFor } from '../../node/common/process.js';
 import { type LamFrame, ruToWire } from '../../proto/dtp.js';
 import { freshDatabase, sqlOn, waitForHealthyCluster } from '../harness/galera.js';
 import { startLam } from '../harness/lams.js';

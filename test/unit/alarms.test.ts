@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { AlarmRegistry } from '../../node/alarms/alarms.js';
-import { silentLogger } from '../../node/common/logger.js';
+import { AlarmRegistry } from '../../kernel/alarms.js';
+import { silentLogger } from '../../kernel/logger.js';
 
 describe('AlarmRegistry', () => {
   let clock = 0;

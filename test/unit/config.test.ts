@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, parseLamConfig, parseNodeConfig } from '../../node/config/schema.js';
+import { ConfigError } from '../../kernel/config/parse.js';
+import { parseLamConfig } from '../../lam/config.js';
+import { parseNodeConfig } from '../../node/config/schema.js';
 
 const node = (cam: Record<string, unknown> = {}, extra: Record<string, unknown> = {}) =>
   parseNodeConfig({ node: { id: 'cam-a' }, cam, ...extra });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { AlarmRegistry } from '../../node/alarms/alarms.js';
-import { DiskMonitor, diskLevel } from '../../node/alarms/disk-monitor.js';
-import { silentLogger } from '../../node/common/logger.js';
+import { AlarmRegistry } from '../../kernel/alarms.js';
+import { DiskMonitor, diskLevel } from '../../kernel/disk-monitor.js';
+import { silentLogger } from '../../kernel/logger.js';
 
 describe('diskLevel', () => {
   it.each([

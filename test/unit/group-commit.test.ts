@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import type { LedgerBlock, StoreOutcome } from '../../node/accounting/block.js';
-import { blockKey } from '../../node/accounting/block.js';
+import type { BlockRecord } from '../../kernel/block.js';
+import { blockKey } from '../../kernel/block.js';
+import { silentLogger } from '../../kernel/logger.js';
 import { BlockRejectedError, GroupCommitter, SequenceConflictError } from '../../node/accounting/ingest.js';
-import { silentLogger } from '../../node/common/logger.js';
+import type { StoreOutcome } from '../../node/accounting/ledger.js';
 
-const block = (lamId: string, seq: number, payload = '[]'): LedgerBlock => ({
+const block = (lamId: string, seq: number, payload = '[]'): BlockRecord => ({
   lamId,
   blockSeq: seq,
   stream: 'primary',
@@ -15,7 +16,7 @@ const block = (lamId: string, seq: number, payload = '[]'): LedgerBlock => ({
 
 /** In-memory stand-ins: the group-commit logic is what is under test here, not the I/O. */
 function stores(opts: { failLedger?: () => boolean; failJournal?: () => boolean } = {}) {
-  const journal: LedgerBlock[][] = [];
+  const journal: BlockRecord[][] = [];
   const ledger = new Map<string, string>();
   const gates: (() => void)[] = [];
   return {
@@ -25,14 +26,14 @@ function stores(opts: { failLedger?: () => boolean; failJournal?: () => boolean 
       for (const g of gates.splice(0)) g();
     },
     journalStore: {
-      append: async (blocks: readonly LedgerBlock[]) => {
+      append: async (blocks: readonly BlockRecord[]) => {
         await new Promise<void>((r) => gates.push(r));
         if (opts.failJournal?.()) throw new Error('ENOSPC');
         journal.push([...blocks]);
       },
     },
     ledgerStore: {
-      storeBatch: async (blocks: readonly LedgerBlock[]): Promise<StoreOutcome[]> => {
+      storeBatch: async (blocks: readonly BlockRecord[]): Promise<StoreOutcome[]> => {
         if (opts.failLedger?.()) throw new Error('no quorum');
         return blocks.map((b) => {
           const stored = ledger.get(blockKey(b));
@@ -92,7 +93,7 @@ describe('GroupCommitter', () => {
 
   it('refuses only the block whose key is stored with other RUs, names it, and reports it', async () => {
     const s = stores();
-    const conflicts: LedgerBlock[] = [];
+    const conflicts: BlockRecord[] = [];
     const gc = new GroupCommitter(
       s.journalStore,
       s.ledgerStore,
@@ -173,10 +174,10 @@ describe('GroupCommitter', () => {
   });
 
   it('a block the ledger refuses for good fails alone; the others in its batch are stored', async () => {
-    const poison = (b: LedgerBlock) => b.lamId === 'poison';
+    const poison = (b: BlockRecord) => b.lamId === 'poison';
     const s = stores();
     const ledgerStore = {
-      storeBatch: async (blocks: readonly LedgerBlock[]) => {
+      storeBatch: async (blocks: readonly BlockRecord[]) => {
         if (blocks.some(poison))
           throw Object.assign(new Error('Data too long sql: INSERT …'), { errno: 1406 });
         return s.ledgerStore.storeBatch(blocks);

@@ -14,7 +14,8 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { syncDir, writeFileDurably } from '../../common/durable-fs.js';
+import type { Series } from '../../../kernel/block.js';
+import { syncDir, writeFileDurably } from '../../../kernel/durable-fs.js';
 import type { Connection, Database } from '../../replication/database.js';
 import { LeaseStore } from '../../role/lease-store.js';
 import { zipDocument } from './document.js';
@@ -23,7 +24,6 @@ import {
   type PlannedFile,
   planRound,
   renderPlannedFile,
-  type Series,
   type UnplacedBlock,
 } from './plan.js';
 

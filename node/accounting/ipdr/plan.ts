@@ -8,12 +8,11 @@
  * or once File Rotation Time has passed since it opened (decided by the owner's clock, recorded).
  */
 
+import type { Series } from '../../../kernel/block.js';
+import { timestampedStem } from '../../../kernel/file-names.js';
 import type { RecordingUnit } from '../../../proto/ru.js';
-import { timestampedStem } from '../../common/file-names.js';
 import { ipdrTime, MAX_END_BYTES, renderDocumentEnd, renderDocumentStart } from './document.js';
 import { renderRecord } from './record.js';
-
-export type Series = 'primary' | 'recovery';
 
 export interface PlannedFile {
   series: Series;

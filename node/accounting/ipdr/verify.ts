@@ -6,8 +6,8 @@ import { execFile } from 'node:child_process';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import yauzl from 'yauzl';
-import { parseTimestampedName } from '../../common/file-names.js';
-import { mustBeDirectory } from '../../common/fs-checks.js';
+import { parseTimestampedName } from '../../../kernel/file-names.js';
+import { mustBeDirectory } from '../../../kernel/fs-checks.js';
 
 export const IPDR_EXTENSIONS = [
   'active',

@@ -12,9 +12,9 @@
 import { mkdirSync } from 'node:fs';
 import { type FileHandle, open, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { syncDir, writeFileDurably } from '../../../kernel/durable-fs.js';
+import { timestampedStem } from '../../../kernel/file-names.js';
 import type { RecordingUnit } from '../../../proto/ru.js';
-import { syncDir, writeFileDurably } from '../../common/durable-fs.js';
-import { timestampedStem } from '../../common/file-names.js';
 import { ipdrTime, MAX_END_BYTES, renderDocumentEnd, renderDocumentStart, zipDocument } from './document.js';
 import { renderRecord } from './record.js';
 

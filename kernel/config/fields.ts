@@ -149,3 +149,37 @@ export const LISTEN_ADDRESS = {
   },
   allowed: 'host:port, e.g. 127.0.0.1:7600',
 };
+
+export const PORT = { min: 1025, max: 65535 } as const;
+
+type Ctx = z.core.$RefinementCtx;
+
+/** A file series must rotate by size or by time (or both). */
+export function rotationNotBothDisabled(
+  value: { fileRotationSize: number; fileRotationTime: number },
+  ctx: Ctx,
+  section: string,
+): void {
+  if (value.fileRotationSize === 0 && value.fileRotationTime === 0) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['fileRotationSize'],
+      message: `0 together with ${section}.fileRotationTime 0 disables rotation entirely; allowed: at least one of them > 0`,
+    });
+  }
+}
+
+/** Disk alarms: major at or below critical. */
+export function thresholdsOrdered(
+  value: { diskMonitorMajorThreshold: number; diskMonitorCriticalThreshold: number },
+  ctx: Ctx,
+  section: string,
+): void {
+  if (value.diskMonitorMajorThreshold > value.diskMonitorCriticalThreshold) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['diskMonitorMajorThreshold'],
+      message: `${value.diskMonitorMajorThreshold} is above ${section}.diskMonitorCriticalThreshold (${value.diskMonitorCriticalThreshold}); allowed: major ≤ critical`,
+    });
+  }
+}

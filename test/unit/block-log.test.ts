@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import type { BlockRecord } from '../../kernel/block.js';
+import { decodeSegment, encodeBlock, RECORD_HEADER_BYTES } from '../../kernel/block-log.js';
 import { syntheticBlockRus } from '../../lam/synthetic.js';
-import type { LedgerBlock } from '../../node/accounting/block.js';
-import { decodeSegment, encodeBlock, RECORD_HEADER_BYTES } from '../../node/common/block-record.js';
 
-const block = (seq: number, lamId = 'lam-1'): LedgerBlock => {
+const block = (seq: number, lamId = 'lam-1'): BlockRecord => {
   const rus = syntheticBlockRus(lamId, seq, 2);
   return {
     lamId,
@@ -56,7 +56,7 @@ describe('journal framing', () => {
 
   it('hostile strings survive framing', () => {
     const rus = [{ ...syntheticBlockRus('x', 1, 1)[0]!, oUA: '\u0000\u0001<&>"\'\u2028😀' }];
-    const b: LedgerBlock = { ...block(9), payload: JSON.stringify(rus) };
+    const b: BlockRecord = { ...block(9), payload: JSON.stringify(rus) };
     expect(decodeSegment(encodeBlock(b)).blocks).toEqual([b]);
   });
 });

@@ -8,14 +8,14 @@ import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import mariadb from 'mariadb';
-import { type Daemon, isAlive, sleep, spawnDaemon, stopWithDeadline, waitFor } from '../common/process.js';
+import { type Daemon, isAlive, sleep, spawnDaemon, stopWithDeadline, waitFor } from '../kernel/process.js';
 import {
   type GaleraClusterLayout,
   type GaleraMemberLayout,
   garbdArgs,
   renderMemberConfig,
-} from './galera-config.js';
-import { recoverPosition } from './recover.js';
+} from '../node/replication/galera-config.js';
+import { recoverPosition } from '../node/replication/recover.js';
 
 const run = promisify(execFile);
 

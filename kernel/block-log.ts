@@ -1,15 +1,15 @@
 /**
  * Framing of block logs (the CAM's journal, the LAM's spool): [u32 length][u32 crc32(body)][body], big-endian; the body
- * is one LedgerBlock as JSON. Pure functions, so torn and corrupt tails are tested without I/O.
+ * is one BlockRecord as JSON. Pure functions, so torn and corrupt tails are tested without I/O.
  */
 import { crc32 } from 'node:zlib';
-import type { LedgerBlock } from '../accounting/block.js';
+import type { BlockRecord } from './block.js';
 
 export const RECORD_HEADER_BYTES = 8;
 /** A length above this is treated as corruption, not as a record to allocate for. */
 export const MAX_RECORD_BYTES = 64 * 1024 * 1024;
 
-export function encodeBlock(block: LedgerBlock): Buffer {
+export function encodeBlock(block: BlockRecord): Buffer {
   // The payload is already JSON: splice it in rather than escaping it a second time.
   const head = JSON.stringify({
     lamId: block.lamId,
@@ -27,7 +27,7 @@ export function encodeBlock(block: LedgerBlock): Buffer {
 }
 
 export interface DecodedSegment {
-  blocks: LedgerBlock[];
+  blocks: BlockRecord[];
   /** Bytes of intact records from the start; a writer may truncate to this. */
   validBytes: number;
   /** Why decoding stopped before the end, if it did. */
@@ -35,7 +35,7 @@ export interface DecodedSegment {
 }
 
 export function decodeSegment(buf: Buffer): DecodedSegment {
-  const blocks: LedgerBlock[] = [];
+  const blocks: BlockRecord[] = [];
   let offset = 0;
   while (offset < buf.length) {
     if (buf.length - offset < RECORD_HEADER_BYTES) return { blocks, validBytes: offset, problem: 'torn' };
@@ -46,7 +46,7 @@ export function decodeSegment(buf: Buffer): DecodedSegment {
     if (end > buf.length) return { blocks, validBytes: offset, problem: 'torn' };
     const body = buf.subarray(offset + RECORD_HEADER_BYTES, end);
     if (crc32(body) !== crc) return { blocks, validBytes: offset, problem: 'corrupt' };
-    let parsed: { payload: unknown } & Omit<LedgerBlock, 'payload'>;
+    let parsed: { payload: unknown } & Omit<BlockRecord, 'payload'>;
     try {
       parsed = JSON.parse(body.toString('utf8'));
     } catch {

@@ -1,0 +1,71 @@
+/**
+ * Configuration of a LAM: Table 3 of the seed (`lam`) and the daemon's own settings (`agent`).
+ * Ranges and defaults are those of ../shared/spec/configuration.md.
+ */
+import { z } from 'zod';
+import {
+  ABSOLUTE_PATH,
+  IDENTIFIER,
+  IPV4,
+  int,
+  LISTEN_ADDRESS,
+  oneOf,
+  PORT,
+  rotationNotBothDisabled,
+  str,
+  thresholdsOrdered,
+} from '../kernel/config/fields.js';
+import { parseWith, readConfigFile } from '../kernel/config/parse.js';
+
+/** Table 3 — LAM configuration properties. */
+export const lamSchema = z
+  .strictObject({
+    componentName: str({ min: 1, max: 32, rule: IDENTIFIER }),
+    softwareVersion: str({ min: 1, max: 64, default: 'tandem-lam' }),
+    primaryCamIpAddress: str({ min: 1, max: 15, default: '0.0.0.0', rule: IPV4 }),
+    primaryCamPort: int({ ...PORT, default: 17667 }),
+    recoveryCamIpAddress: str({ min: 1, max: 15, default: '0.0.0.0', rule: IPV4 }),
+    recoveryCamPort: int({ ...PORT, default: 17668 }),
+    baseFilePath: str({ min: 1, max: 500, default: '/billing/LAM/RUblock', rule: ABSOLUTE_PATH }),
+    fileRotationSize: int({ min: 1, max: 300_000, default: 100_000, zeroDisables: true, unit: 'bytes' }),
+    fileRotationTime: int({ min: 1, max: 3600, default: 300, zeroDisables: true, unit: 's' }),
+    diskMonitorMajorThreshold: int({ min: 1, max: 100, default: 50, unit: '%' }),
+    diskMonitorCriticalThreshold: int({ min: 1, max: 100, default: 75, unit: '%' }),
+    ruQueueSize: int({ min: 1, max: 2000, default: 2000, unit: 'RUs' }),
+    rusPerBlock: int({ min: 1, max: 20, default: 20, unit: 'RUs' }),
+    blockRotationTime: int({ min: 1, max: 10, default: 1, unit: 's' }),
+    ruBlockQueueSize: int({ min: 1, max: 1000, default: 1000, unit: 'blocks' }),
+  })
+  .superRefine((v, ctx) => {
+    rotationNotBothDisabled(v, ctx, 'lam');
+    thresholdsOrdered(v, ctx, 'lam');
+  });
+export type LamConfig = z.output<typeof lamSchema>;
+
+/** The LAM daemon's own settings (not in Table 3). */
+export const lamAgentSchema = z.strictObject({
+  /** host:port on loopback, or an absolute Unix socket path. */
+  apiListen: str({
+    min: 3,
+    max: 270,
+    default: '127.0.0.1:7700',
+    rule: {
+      test: (v) => v.startsWith('/') || LISTEN_ADDRESS.test(v),
+      allowed: 'host:port or an absolute Unix socket path',
+    },
+  }),
+  /** Blocks in flight on the recovery stream: small, so the primary stream keeps priority. */
+  recoveryWindow: int({ min: 1, max: 1000, default: 4, unit: 'blocks' }),
+  /** CamUnreachable is raised when the primary stream has been down this long. */
+  camUnreachableAlarmS: int({ min: 1, max: 3600, default: 10, unit: 's' }),
+  logLevel: oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const, 'info'),
+});
+export type LamAgentConfig = z.output<typeof lamAgentSchema>;
+
+export const lamConfigFileSchema = z.strictObject({ lam: lamSchema, agent: lamAgentSchema.prefault({}) });
+export type LamConfigFile = z.output<typeof lamConfigFileSchema>;
+
+export const parseLamConfig = (input: unknown): LamConfig => parseWith(lamConfigFileSchema, input).lam;
+export const parseLamConfigFile = (input: unknown): LamConfigFile => parseWith(lamConfigFileSchema, input);
+export const loadLamConfig = (path: string): LamConfig => parseLamConfig(readConfigFile(path));
+export const loadLamConfigFile = (path: string): LamConfigFile => parseLamConfigFile(readConfigFile(path));
