@@ -15,9 +15,9 @@ import { repairSpool, verifySpool } from '../lam/spool-check.js';
 import { renderOffline } from '../node/accounting/ipdr/render-offline.js';
 import { verifyIpdrDir } from '../node/accounting/ipdr/verify.js';
 import { LamRegistry } from '../node/accounting/lam-registry.js';
-import { CamNode } from '../node/cam-node.js';
 import { loadNodeConfig } from '../node/config/load.js';
 import { parseNodeConfig } from '../node/config/schema.js';
+import { runNode } from '../node/main.js';
 import { Database } from '../node/replication/database.js';
 import { migrate } from '../node/replication/migrations.js';
 import { checkRecordingUnit, type RecordingUnit } from '../proto/ru.js';
@@ -59,38 +59,8 @@ program
   .requiredOption('-c, --config <file>', 'node configuration (YAML)')
   .action(async (opts: { config: string }) => {
     const config = withConfig(() => loadNodeConfig(opts.config));
-    const log = createLogger(config.node.logLevel, { node: config.node.id });
     // One node per data directory (its journal): a second one is refused, naming the first.
-    const lock = withLock(config.node.dataDir, `tandem node ${config.node.id}`);
-    const node = new CamNode(config, log);
-    let stopping = false;
-    const shutdown = async (signal: string) => {
-      if (stopping) return;
-      stopping = true;
-      log.info({ signal }, 'stopping');
-      await node.stop();
-      lock.release();
-      process.exit(0);
-    };
-    process.on('SIGTERM', () => void shutdown('SIGTERM'));
-    process.on('SIGINT', () => void shutdown('SIGINT'));
-    // A promise nobody awaited failed: a bug to report, not a reason to take the node down (the
-    // standby exiting while it took over was exactly that). Raised as an alarm, with the stack.
-    process.on('unhandledRejection', (reason) => {
-      log.error({ err: reason instanceof Error ? reason.stack : String(reason) }, 'unhandled rejection');
-      node.alarms.raise(
-        'UnexpectedError',
-        'major',
-        `unhandled rejection: ${reason instanceof Error ? reason.message : String(reason)}`,
-      );
-    });
-    try {
-      await node.start();
-    } catch (err) {
-      log.fatal({ err: (err as Error).message }, 'CAM node failed to start');
-      process.stderr.write(`tandem node: ${(err as Error).message}\n`);
-      process.exit(1);
-    }
+    await runNode(config, withLock(config.node.dataDir, `tandem node ${config.node.id}`));
   });
 
 const config = program.command('config').description('configuration tools');
@@ -404,7 +374,9 @@ spoolCmd
 const ipdrCmd = program.command('ipdr').description('IPDR/XML accounting files');
 ipdrCmd
   .command('render')
-  .description("render RUs from a JSON-lines file into IPDR files (the CAM's writer; recTime is the clock)")
+  .description(
+    "render RUs from a JSON-lines file into IPDR files with the CAM's placement and rendering code (recTime is the clock)",
+  )
   .requiredOption('--in <ru.ndjson>', 'one RU per line (docs/ru-format.md)')
   .requiredOption('--out <dir>', 'output directory (created)')
   .option('--compress', 'write .closed.zip files (File Compression)')

@@ -15,10 +15,10 @@ import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Series } from '../../../kernel/block.js';
-import { syncDir, writeFileDurably } from '../../../kernel/durable-fs.js';
+import { writeFileDurably } from '../../../kernel/durable-fs.js';
 import type { Connection, Database } from '../../replication/database.js';
 import { LeaseStore } from '../../role/lease-store.js';
-import { zipDocument } from './document.js';
+import { writeClosedFile } from './file-output.js';
 import {
   type PlanLimits,
   type PlannedFile,
@@ -189,7 +189,12 @@ export class IpdrRenderer {
           break; // files after an open one do not exist yet
         }
         const content = await this.content(file);
-        await this.writeClosed(dir, file, content);
+        await writeClosedFile(
+          dir,
+          { stem: file.stem, closedAtMs: file.closedAtMs },
+          content,
+          this.limits.compress,
+        );
         this.log.info({ series, file: file.stem, seq: file.fileSeq }, 'IPDR file closed');
         st.closedThrough = file.fileSeq;
         await writeFileDurably(this.statePath(series), JSON.stringify(st));
@@ -214,19 +219,6 @@ export class IpdrRenderer {
       })),
       this.limits,
     );
-  }
-
-  /** `.active` → `.closed` (→ `.closed.zip`), each step durable; safe to repeat after a crash. */
-  private async writeClosed(dir: string, file: PlannedFile, content: string): Promise<void> {
-    const closedPath = join(dir, `${file.stem}.closed`);
-    if (this.limits.compress) {
-      await writeFileDurably(`${closedPath}.zip`, await zipDocument(file.stem, content, file.closedAtMs!));
-    } else {
-      await writeFileDurably(closedPath, content);
-    }
-    // The .active copy is superseded by the durable closed file (same records, now with its end).
-    await rm(join(dir, `${file.stem}.active`), { force: true });
-    await syncDir(dir);
   }
 
   private cleaned = false;
