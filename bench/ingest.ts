@@ -7,6 +7,7 @@
  *
  * Results go to stdout as Markdown and to bench/results/ingest-<timestamp>.json.
  */
+import { rmSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import mariadb from 'mariadb';
@@ -147,6 +148,8 @@ async function main(): Promise<void> {
   const seconds = arg('seconds', 10);
   const outstanding = arg('outstanding', 16);
   const base = '/tmp/tandem-bench';
+  // Every run starts from an empty state it owns (an old journal would be replayed, then planned).
+  rmSync(base, { recursive: true, force: true });
   const cluster = new LocalGaleraCluster({ baseDir: join(base, 'galera'), basePort: 28300 });
   let cam: CamProcess | undefined;
   const loadBefore = loadavg();

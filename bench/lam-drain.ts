@@ -5,7 +5,7 @@
  *
  *   npm run build && node dist/bench/lam-drain.js [--rus 40000]
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { silentLogger } from '../kernel/logger.js';
@@ -81,6 +81,8 @@ async function probeLatency(
 async function main(): Promise<void> {
   const rus = arg('rus', 40_000);
   const base = '/tmp/tandem-bench-lam';
+  // Every run starts from an empty state it owns (an old journal would be replayed, then planned).
+  rmSync(base, { recursive: true, force: true });
   const cluster = new LocalGaleraCluster({ baseDir: join(base, 'galera'), basePort: 28400 });
   let cam: CamProcess | undefined;
   const loadBefore = loadavg();

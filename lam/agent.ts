@@ -18,6 +18,7 @@ import type { BlockRecord } from '../kernel/block.js';
 import { DiskMonitor } from '../kernel/disk-monitor.js';
 import type { WireError, WireWelcome } from '../proto/dtp.js';
 import { checkRecordingUnit, type RecordingUnit } from '../proto/ru.js';
+import { type OpenBlock as Block, BlockAssembler } from './block-assembler.js';
 import type { LamAgentConfig, LamConfig } from './config.js';
 import { DtpSender } from './dtp-client.js';
 import { SeqStore } from './seq-store.js';
@@ -54,10 +55,7 @@ interface Waiter {
   resolve: () => void;
   reject: (e: Error) => void;
 }
-interface OpenBlock {
-  rus: RecordingUnit[];
-  waiters: Waiter[];
-}
+type OpenBlock = Block<RecordingUnit, Waiter>;
 
 export interface LamAgentOptions {
   lam: LamConfig;
@@ -93,7 +91,7 @@ export class LamAgent {
   private seqs!: SeqStore;
   private primary!: DtpSender;
   private recovery!: DtpSender;
-  private current: OpenBlock | undefined;
+  private readonly blocks: BlockAssembler<RecordingUnit, Waiter>;
   private blockTimer: NodeJS.Timeout | undefined;
   private readonly toWrite: OpenBlock[] = [];
   private writing = false;
@@ -111,6 +109,7 @@ export class LamAgent {
   constructor(private readonly opts: LamAgentOptions) {
     this.alarms = opts.alarms ?? new AlarmRegistry(opts.log);
     this.spoolDir = join(opts.lam.baseFilePath, opts.lam.componentName);
+    this.blocks = new BlockAssembler(opts.lam.rusPerBlock);
   }
 
   get lamId(): string {
@@ -217,32 +216,32 @@ export class LamAgent {
     this.counters.rusSubmitted += rus.length;
     if (durable) this.counters.rusDurable += rus.length;
     this.queuedRus += rus.length;
-    const max = this.opts.lam.rusPerBlock;
     const waits: Promise<void>[] = [];
-    let rest = rus;
-    while (rest.length > 0) {
-      if (!this.current) {
-        this.current = { rus: [], waiters: [] };
-        this.blockTimer = setTimeout(() => this.closeCurrent(), this.opts.lam.blockRotationTime * 1000);
-      }
-      const block = this.current;
-      const room = max - block.rus.length;
-      block.rus.push(...rest.slice(0, room));
-      rest = rest.slice(room);
-      if (durable)
-        waits.push(new Promise<void>((resolve, reject) => block.waiters.push({ resolve, reject })));
-      if (block.rus.length >= max) this.closeCurrent();
-    }
+    const waiter = (): Waiter => {
+      let w!: Waiter;
+      waits.push(
+        new Promise<void>((resolve, reject) => {
+          w = { resolve, reject };
+        }),
+      );
+      return w;
+    };
+    const { opened, closed } = this.blocks.add(rus, durable ? waiter : undefined);
+    if (closed.length > 0) clearTimeout(this.blockTimer);
+    if (opened)
+      this.blockTimer = setTimeout(() => this.closeCurrent(), this.opts.lam.blockRotationTime * 1000);
+    for (const b of closed) this.toWrite.push(b);
+    this.counters.blocksClosed += closed.length;
+    if (closed.length > 0) void this.writeLoop();
     // Group commit: a durable submit closes the block as soon as the writer is free.
-    if (this.current && this.current.waiters.length > 0 && !this.writing) this.closeCurrent();
+    if ((this.blocks.current?.waiters.length ?? 0) > 0 && !this.writing) this.closeCurrent();
     return durable ? Promise.all(waits).then(() => undefined) : Promise.resolve();
   }
 
   private closeCurrent(): void {
-    const block = this.current;
+    const block = this.blocks.close();
     if (!block) return;
     clearTimeout(this.blockTimer);
-    this.current = undefined;
     this.toWrite.push(block);
     this.counters.blocksClosed++;
     void this.writeLoop();
@@ -298,11 +297,9 @@ export class LamAgent {
           }
         });
         // Blocks with durable waiters that filled while we were writing: close them now.
-        if (this.current && this.current.waiters.length > 0) {
-          const c = this.current;
+        if ((this.blocks.current?.waiters.length ?? 0) > 0) {
           clearTimeout(this.blockTimer);
-          this.current = undefined;
-          this.toWrite.push(c);
+          this.toWrite.push(this.blocks.close()!);
           this.counters.blocksClosed++;
         }
       }
@@ -475,7 +472,7 @@ export class LamAgent {
       if (
         this.toWrite.length === 0 &&
         !this.writing &&
-        !this.current &&
+        !this.blocks.current &&
         this.spool.stats().unackedBlocks === 0
       )
         return;

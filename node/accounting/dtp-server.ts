@@ -8,7 +8,6 @@ import type { Logger } from 'pino';
 import type { BlockRecord, Series } from '../../kernel/block.js';
 import {
   type CamFrame,
-  type DecodedLamFrame,
   DTP_PROTOCOL_VERSION,
   dataTransportServiceForServer,
   type LamFrame,
@@ -16,7 +15,8 @@ import {
 } from '../../proto/dtp.js';
 import { isUnavailable } from '../replication/database.js';
 import { describeDbError } from '../replication/db-errors.js';
-import { checkBlock, checkHello, MAX_RUS_PER_BLOCK, type Session } from './dtp-validation.js';
+import { DtpSession, type SessionAction, type SessionEvent } from './dtp-session.js';
+import { MAX_RUS_PER_BLOCK, type Session } from './dtp-validation.js';
 import { BlockRejectedError, SequenceConflictError } from './ingest.js';
 import type { AckOutcome } from './ledger.js';
 
@@ -144,20 +144,20 @@ export class DtpServer {
     this.opts.log.info({ stream, host: this.opts.host, port }, 'DTP listener up');
   }
 
-  private handle(call: Call, portStream: Series): void {
-    const log = this.opts.log.child({ peer: call.getPeer(), port: portStream });
-    let session: Session | undefined;
+  /** One call: gRPC events into the session (dtp-session.ts), its actions onto the wire. */
+  private handle(call: Call, port: Series): void {
+    const log = this.opts.log.child({ peer: call.getPeer(), port });
+    const session = new DtpSession(port, {
+      window: this.opts.window,
+      maxRusPerBlock: MAX_RUS_PER_BLOCK,
+      helloTimeoutMs: this.opts.helloTimeoutMs,
+    });
     let info: StreamInfo | undefined;
-    let closed = false;
-    let halfClosed = false;
-    let helloPending = false;
-    let inFlight = 0;
-    /** Blocks that arrived while the Hello was being checked (a LAM may pipeline them). */
-    const early: (DecodedLamFrame & { frame: 'block' })[] = [];
+    let ended = false;
 
-    const finish = () => {
-      if (closed) return;
-      closed = true;
+    const end = () => {
+      if (ended) return;
+      ended = true;
       clearTimeout(helloTimer);
       this.streams.delete(call);
       this.closers.delete(call);
@@ -168,187 +168,155 @@ export class DtpServer {
       }
     };
     const send = (frame: CamFrame) => {
-      if (closed || call.cancelled || call.destroyed) return;
+      if (ended || call.cancelled || call.destroyed) return;
       call.write(frame);
     };
-    const close = (error: WireError) => {
-      if (closed) return;
-      this.counters.errorsSent[error.code] = (this.counters.errorsSent[error.code] ?? 0) + 1;
-      log.warn(
-        { lam: session?.lamId, code: error.code, field: error.field, reason: error.message },
-        'closing DTP stream',
-      );
-      send({ frame: 'error', error });
-      finish();
+    const run = (e: SessionEvent) => {
+      for (const a of session.handle(e)) act(a);
     };
-    this.closers.set(call, close);
-
-    const helloTimer = setTimeout(
-      () =>
-        close({
-          code: 'ERROR_CODE_PROTOCOL_VIOLATION',
-          message: `no Hello within ${this.opts.helloTimeoutMs} ms`,
-        }),
-      this.opts.helloTimeoutMs,
-    );
-
-    const onHello = async (frame: DecodedLamFrame & { frame: 'hello' }) => {
-      helloPending = true;
-      const checked = checkHello(frame.hello, portStream);
-      if (!checked.ok) {
-        this.counters.streamsRejected++;
-        return close(checked.error);
-      }
-      const refusal = this.opts.refusal();
-      if (refusal) {
-        this.counters.streamsRejected++;
-        return close({ code: 'ERROR_CODE_NOT_ACCEPTING', message: refusal });
-      }
-      if (this.opts.isKnownLam) {
-        let known: boolean;
-        try {
-          known = await this.opts.isKnownLam(checked.value.lamId);
-        } catch (err) {
-          return close({
-            code: 'ERROR_CODE_NOT_ACCEPTING',
-            message: `cannot check provisioning: ${(err as Error).message}`,
+    const act = (a: SessionAction) => {
+      switch (a.kind) {
+        case 'check-hello':
+          void this.checkHello(a.session).then(run);
+          return;
+        case 'welcome':
+          clearTimeout(helloTimer);
+          info = {
+            lamId: a.session.lamId,
+            stream: a.session.stream,
+            peer: call.getPeer(),
+            softwareVersion: a.session.softwareVersion,
+            since: new Date().toISOString(),
+            blocksAcked: 0,
+            inFlight: 0,
+          };
+          this.streams.set(call, info);
+          this.counters.streamsOpened++;
+          log.info(
+            {
+              lam: a.session.lamId,
+              version: a.session.softwareVersion,
+              instance: a.session.lamInstance,
+              highest: a.highestStoredSeq,
+            },
+            'DTP stream open',
+          );
+          send({
+            frame: 'welcome',
+            welcome: {
+              protocol_version: DTP_PROTOCOL_VERSION,
+              cam_node_id: this.opts.nodeId,
+              window: this.opts.window,
+              max_rus_per_block: MAX_RUS_PER_BLOCK,
+              max_block_bytes: this.opts.maxBlockBytes,
+              highest_stored_seq: a.highestStoredSeq,
+            },
           });
-        }
-        if (!known) {
-          this.counters.streamsRejected++;
-          return close({
-            code: 'ERROR_CODE_UNKNOWN_LAM',
-            message: `LAM ${JSON.stringify(checked.value.lamId)} is not provisioned on this CAM`,
-            field: 'lam_id',
-          });
-        }
-      }
-      let highest: number;
-      try {
-        highest = await this.opts.highestStoredSeq(checked.value.lamId);
-      } catch (err) {
-        return close({
-          code: 'ERROR_CODE_NOT_ACCEPTING',
-          message: `cannot read this LAM's highest stored block: ${describeDbError(err)}`,
-        });
-      }
-      if (closed) return;
-      clearTimeout(helloTimer);
-      session = checked.value;
-      info = {
-        lamId: session.lamId,
-        stream: session.stream,
-        peer: call.getPeer(),
-        softwareVersion: session.softwareVersion,
-        since: new Date().toISOString(),
-        blocksAcked: 0,
-        inFlight: 0,
-      };
-      this.streams.set(call, info);
-      this.counters.streamsOpened++;
-      log.info(
-        { lam: session.lamId, version: session.softwareVersion, instance: session.lamInstance, highest },
-        'DTP stream open',
-      );
-      send({
-        frame: 'welcome',
-        welcome: {
-          protocol_version: DTP_PROTOCOL_VERSION,
-          cam_node_id: this.opts.nodeId,
-          window: this.opts.window,
-          max_rus_per_block: MAX_RUS_PER_BLOCK,
-          max_block_bytes: this.opts.maxBlockBytes,
-          highest_stored_seq: highest,
-        },
-      });
-      for (const b of early.splice(0)) if (!closed) onBlock(b);
-      if (halfClosed && inFlight === 0) finish();
-    };
-
-    const onBlock = (frame: DecodedLamFrame & { frame: 'block' }) => {
-      if (!session && helloPending) {
-        if (early.length >= this.opts.window)
-          return close({
-            code: 'ERROR_CODE_WINDOW_EXCEEDED',
-            message: `more than ${this.opts.window} blocks before the Welcome; wait for it`,
-            block_seq: frame.block.block_seq ?? 0,
-          });
-        early.push(frame);
-        return;
-      }
-      if (!session || !info) {
-        return close({
-          code: 'ERROR_CODE_PROTOCOL_VIOLATION',
-          message: 'Block before the Welcome; send Hello first',
-        });
-      }
-      this.counters.blocksReceived++;
-      if (inFlight >= this.opts.window) {
-        return close({
-          code: 'ERROR_CODE_WINDOW_EXCEEDED',
-          message: `more than ${this.opts.window} blocks in flight; wait for acks`,
-          block_seq: frame.block.block_seq ?? 0,
-        });
-      }
-      const checked = checkBlock(frame.block, session, { maxRusPerBlock: MAX_RUS_PER_BLOCK });
-      if (!checked.ok) return close(checked.error);
-      const refusal = this.opts.refusal();
-      if (refusal) return close({ code: 'ERROR_CODE_NOT_ACCEPTING', message: refusal });
-      const streamInfo = info;
-      inFlight++;
-      streamInfo.inFlight = inFlight;
-      this.opts.store(checked.value).then(
-        (outcome) => {
-          inFlight--;
-          streamInfo.inFlight = inFlight;
-          streamInfo.blocksAcked++;
+          return;
+        case 'store':
+          this.counters.blocksReceived++;
+          if (info) info.inFlight = session.blocksInFlight;
+          this.opts.store(a.block).then(
+            (outcome) => run({ kind: 'stored', blockSeq: a.block.blockSeq, outcome }),
+            (err: unknown) => run({ kind: 'store-failed', error: storeFailure(a.block.blockSeq, err) }),
+          );
+          return;
+        case 'ack':
+          if (info) {
+            info.inFlight = session.blocksInFlight;
+            info.blocksAcked++;
+          }
           this.counters.blocksAcked++;
           send({
             frame: 'ack',
             ack: {
-              block_seq: checked.value.blockSeq,
-              status: outcome === 'stored' ? 'ACK_STATUS_STORED' : 'ACK_STATUS_DUPLICATE',
+              block_seq: a.blockSeq,
+              status: a.outcome === 'stored' ? 'ACK_STATUS_STORED' : 'ACK_STATUS_DUPLICATE',
             },
           });
-          if (halfClosed && inFlight === 0) finish();
-        },
-        (err: unknown) => {
-          inFlight--;
-          close(storeFailure(checked.value.blockSeq, err));
-        },
-      );
+          return;
+        case 'close': {
+          const error = a.error;
+          if (a.rejectedHello) this.counters.streamsRejected++;
+          this.counters.errorsSent[error.code] = (this.counters.errorsSent[error.code] ?? 0) + 1;
+          log.warn(
+            { lam: session.lamId, code: error.code, field: error.field, reason: error.message },
+            'closing DTP stream',
+          );
+          send({ frame: 'error', error });
+          end();
+          return;
+        }
+        case 'finish':
+          end();
+          return;
+      }
     };
+    // From outside (database lost, shutdown): the call ends with this error whatever its state.
+    this.closers.set(call, (error) => {
+      if (ended) return;
+      act({ kind: 'close', error, rejectedHello: false });
+    });
+    const helloTimer = setTimeout(() => run({ kind: 'hello-timeout' }), this.opts.helloTimeoutMs);
 
     call.on('data', (frame: LamFrame) => {
-      if (closed) return;
-      if ('undecodable' in frame) {
-        return close({
-          code:
-            frame.undecodable === 'oversized' ? 'ERROR_CODE_OVERSIZED_BLOCK' : 'ERROR_CODE_MALFORMED_FRAME',
-          message:
-            frame.undecodable === 'oversized' ? frame.detail : `frame does not decode: ${frame.detail}`,
-          block_seq: frame.blockSeq,
-        });
-      }
-      if (frame.frame === 'hello') {
-        if (helloPending)
-          return close({ code: 'ERROR_CODE_PROTOCOL_VIOLATION', message: 'second Hello on one stream' });
-        void onHello(frame);
-        return;
-      }
-      if (frame.frame === 'block') return onBlock(frame);
-      return close({ code: 'ERROR_CODE_MALFORMED_FRAME', message: 'frame carries neither hello nor block' });
+      if (!ended) run({ kind: 'frame', frame, refusal: this.opts.refusal() });
     });
-    call.on('end', () => {
-      halfClosed = true;
-      // While the Hello is being checked, its Welcome and any early blocks are still to come.
-      if (inFlight === 0 && !(helloPending && !session)) finish();
-    });
-    call.on('cancelled', finish);
+    call.on('end', () => run({ kind: 'half-close' }));
+    call.on('cancelled', end);
     call.on('error', (err) => {
       log.debug({ err: err.message }, 'DTP stream error');
-      finish();
+      end();
     });
+  }
+
+  /** The node's checks of a Hello that passed the pure ones: refusal, provisioning, highest block. */
+  private async checkHello(session: Session): Promise<SessionEvent> {
+    const refusal = this.opts.refusal();
+    if (refusal)
+      return {
+        kind: 'hello-checked',
+        error: { code: 'ERROR_CODE_NOT_ACCEPTING', message: refusal },
+        refusal,
+      };
+    if (this.opts.isKnownLam) {
+      let known: boolean;
+      try {
+        known = await this.opts.isKnownLam(session.lamId);
+      } catch (err) {
+        return {
+          kind: 'hello-checked',
+          error: {
+            code: 'ERROR_CODE_NOT_ACCEPTING',
+            message: `cannot check provisioning: ${(err as Error).message}`,
+          },
+          refusal,
+        };
+      }
+      if (!known)
+        return {
+          kind: 'hello-checked',
+          error: {
+            code: 'ERROR_CODE_UNKNOWN_LAM',
+            message: `LAM ${JSON.stringify(session.lamId)} is not provisioned on this CAM`,
+            field: 'lam_id',
+          },
+          refusal,
+        };
+    }
+    try {
+      const highestStoredSeq = await this.opts.highestStoredSeq(session.lamId);
+      return { kind: 'hello-checked', highestStoredSeq, refusal: this.opts.refusal() };
+    } catch (err) {
+      return {
+        kind: 'hello-checked',
+        error: {
+          code: 'ERROR_CODE_NOT_ACCEPTING',
+          message: `cannot read this LAM's highest stored block: ${describeDbError(err)}`,
+        },
+        refusal,
+      };
+    }
   }
 }
 

@@ -7,6 +7,14 @@ import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import type { Logger } from 'pino';
 import { LOADER_OPTIONS, protoPath } from '../../proto/dtp.js';
+import {
+  aliveActive,
+  beatMissed,
+  beatReceived,
+  healthyStandby,
+  initialPeerView,
+  type PeerView,
+} from './failure-detector.js';
 
 export interface Beat {
   node_id: string;
@@ -28,16 +36,6 @@ export interface Beat {
   member_safe_to_bootstrap: boolean;
 }
 
-export interface PeerView {
-  id: string;
-  address: string;
-  alive: boolean;
-  lastBeat: Beat | null;
-  lastBeatAtMs: number | null;
-  consecutiveMisses: number;
-  lastError: string | null;
-}
-
 type PeerClient = grpc.Client & {
   Beat: (b: Beat, opts: grpc.CallOptions, cb: (err: grpc.ServiceError | null, r?: Beat) => void) => void;
 };
@@ -52,7 +50,7 @@ function peerService(): { service: grpc.ServiceDefinition; Client: grpc.ServiceC
 }
 
 export class Heartbeat {
-  readonly peer: PeerView;
+  peer: PeerView;
   private server: grpc.Server | undefined;
   private client: PeerClient | undefined;
   private timer: NodeJS.Timeout | undefined;
@@ -69,15 +67,7 @@ export class Heartbeat {
       log: Logger;
     },
   ) {
-    this.peer = {
-      id: o.peerId,
-      address: o.peerAddress,
-      alive: false,
-      lastBeat: null,
-      lastBeatAtMs: null,
-      consecutiveMisses: 0,
-      lastError: null,
-    };
+    this.peer = initialPeerView(o.peerId, o.peerAddress);
   }
 
   async start(): Promise<void> {
@@ -111,15 +101,14 @@ export class Heartbeat {
     );
   }
 
-  /** Alive and a standby that could take the role now. */
   /** The peer is alive and says it is active (a database stall is no reason to take its role). */
   aliveActive(): boolean {
-    return this.peer.alive && this.peer.lastBeat?.role === 'active';
+    return aliveActive(this.peer);
   }
 
+  /** Alive and a standby that could take the role now. */
   healthyStandby(): boolean {
-    const b = this.peer.lastBeat;
-    return this.peer.alive && b !== null && b.role === 'standby' && b.db_writable;
+    return healthyStandby(this.peer);
   }
 
   private beat(): void {
@@ -137,26 +126,15 @@ export class Heartbeat {
   }
 
   private received(b: Beat): void {
-    const wasAlive = this.peer.alive;
-    Object.assign(this.peer, {
-      alive: true,
-      lastBeat: b,
-      lastBeatAtMs: Date.now(),
-      consecutiveMisses: 0,
-      lastError: null,
-    });
-    if (!wasAlive) this.o.log.info({ peer: b.node_id, role: b.role }, 'peer heartbeat up');
+    const { view, change } = beatReceived(this.peer, b, Date.now());
+    this.peer = view;
+    if (change === 'up') this.o.log.info({ peer: b.node_id, role: b.role }, 'peer heartbeat up');
   }
 
   private missed(reason: string): void {
-    this.peer.consecutiveMisses++;
-    this.peer.lastError = reason;
-    if (this.peer.alive && this.peer.consecutiveMisses >= this.o.misses) {
-      this.peer.alive = false;
-      this.o.log.warn(
-        { peer: this.o.peerId, misses: this.peer.consecutiveMisses, reason },
-        'peer heartbeat lost',
-      );
-    }
+    const { view, change } = beatMissed(this.peer, reason, this.o.misses);
+    this.peer = view;
+    if (change === 'lost')
+      this.o.log.warn({ peer: this.o.peerId, misses: view.consecutiveMisses, reason }, 'peer heartbeat lost');
   }
 }
