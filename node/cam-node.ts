@@ -1,7 +1,8 @@
 /**
  * One CAM node, composed (the data path of ARCHITECTURE.md, top-down):
  *   IngestGate   DTP listeners → group commit (journal ∥ ledger) → ack, journal replay first
- *   PairRuntime  (pair.enabled) role lease, heartbeat, logical IP, own Galera member
+ *   RoleRuntime  the role lease (who is active, for a single node too); in a pair also the
+ *                heartbeat, the logical IP and the own Galera member
  *   IpdrJobs     (ipdr.enabled) placement of acked blocks into IPDR files, rendering
  *   Delivery     the files to the OSS (TCP feed, FTP push), on the active node only
  * plus the database member's health, disk alarms and the admin API (status, commands).
@@ -18,17 +19,17 @@ import { type AdminCommand, AdminServer } from './api/admin-server.js';
 import type { NodeConfig } from './config/schema.js';
 import { Delivery } from './delivery/delivery.js';
 import { startNodeDiskMonitors } from './node-disks.js';
-import { type NodeFacts, PairRuntime } from './pair/pair-runtime.js';
 import { Database } from './replication/database.js';
 import { prepareDatabase } from './replication/database-ready.js';
 import { MemberHealthMonitor } from './replication/member-health.js';
+import { type NodeFacts, RoleRuntime } from './role/role-runtime.js';
 
 export class CamNode implements NodeFacts {
   readonly alarms: AlarmRegistry;
   readonly db: Database;
   readonly health: MemberHealthMonitor;
   readonly ingest: IngestGate;
-  readonly pair: PairRuntime | undefined;
+  readonly role: RoleRuntime;
   private readonly ipdr: IpdrJobs | undefined;
   private delivery: Delivery | undefined;
   private admin: AdminServer | undefined;
@@ -46,14 +47,14 @@ export class CamNode implements NodeFacts {
       config.database.healthIntervalMs,
       log.child({ part: 'health' }),
     );
-    if (config.pair.enabled) this.pair = new PairRuntime({ config, db: this.db, health: this.health, log });
-    // Journal replay restores blocks acknowledged earlier, in any tenure: it is never fenced.
-    const replayLedger = new Ledger(this.db, config.node.id);
+    this.role = new RoleRuntime({ config, db: this.db, health: this.health, log });
     this.ingest = new IngestGate({
       config,
       db: this.db,
-      ledger: this.pair ? new Ledger(this.db, config.node.id, this.pair) : replayLedger,
-      replayLedger,
+      // Every ingest batch commits under this node's tenure of the role lease.
+      ledger: new Ledger(this.db, config.node.id, this.role),
+      // Journal replay restores blocks acknowledged earlier, in any tenure: it is never fenced.
+      replayLedger: new Ledger(this.db, config.node.id),
       health: this.health,
       alarms: this.alarms,
       log,
@@ -65,7 +66,7 @@ export class CamNode implements NodeFacts {
         health: this.health,
         ingest: this.ingest,
         alarms: this.alarms,
-        inPair: this.pair !== undefined,
+        fence: this.role,
         log,
       });
   }
@@ -81,9 +82,9 @@ export class CamNode implements NodeFacts {
     );
     await this.admin.start();
     this.disks = await startNodeDiskMonitors(config, this.alarms, log);
-    await this.pair?.startBeforeDatabase(this);
+    await this.role.startBeforeDatabase(this);
     await prepareDatabase(this.db, this.alarms, log);
-    await this.ingest.open({ refusal: () => this.pair?.refusal() });
+    await this.ingest.open(this.role);
     this.health.onChange((h) => this.onHealthChange(h.writable, h.reason));
     await this.health.checkNow();
     this.onHealthChange(this.health.health.writable, this.health.health.reason);
@@ -98,16 +99,15 @@ export class CamNode implements NodeFacts {
         log.child({ part: 'delivery' }),
       );
     const jobs = this.delivery ? [this.delivery] : [];
-    if (this.pair) await this.pair.startRole(this.ingest, jobs);
-    else if (!(await this.ingest.openListeners())) void this.ingest.keepOpeningListeners();
-    this.ipdr?.start(jobs);
+    await this.role.startRole(this.ingest, jobs);
+    this.ipdr?.start();
     this.delivery?.start();
     log.info({ accepting: this.refusal() === undefined, refusal: this.refusal() }, 'CAM node started');
   }
 
   async stop(): Promise<void> {
     this.ingest.beginShutdown();
-    await this.pair?.stop(); // gives the lease up, closes the listeners, drops the logical IP
+    await this.role.stop(); // gives the lease up, closes the streams, drops the logical IP
     this.health.stop();
     for (const d of this.disks) d.stop();
     await this.delivery?.stop();
@@ -115,7 +115,7 @@ export class CamNode implements NodeFacts {
     await this.ingest.close();
     await this.admin?.stop();
     await this.db.close();
-    await this.pair?.stopMember();
+    await this.role.stopMember();
     this.log.info('CAM node stopped');
   }
 
@@ -124,19 +124,14 @@ export class CamNode implements NodeFacts {
     return this.ingest.refusal();
   }
 
-  /**
-   * The active node: accepting blocks and, alone, holding the planner's job lease (IPDR planning,
-   * OSS delivery). That lease expires on its own when the node stops renewing it.
-   */
+  /** The active node: holding the role lease and accepting (it plans IPDR files and delivers). */
   isActive(): boolean {
-    if (this.pair) return this.refusal() === undefined;
-    return this.refusal() === undefined && (this.ipdr?.leased ?? false);
+    return this.refusal() === undefined;
   }
 
   /** An operator command (CLI / admin API); throws with the reason when refused. */
   async command(c: AdminCommand): Promise<unknown> {
-    if (!this.pair) throw new Error(`${this.config.node.id} is a single node (pair.enabled is false)`);
-    return this.pair.command(c);
+    return this.role.command(c);
   }
 
   accepting(): boolean {
@@ -153,7 +148,7 @@ export class CamNode implements NodeFacts {
 
   status() {
     const h = this.health.health;
-    const pair = this.pair?.status();
+    const role = this.role.status();
     return {
       node: {
         id: this.config.node.id,
@@ -180,20 +175,14 @@ export class CamNode implements NodeFacts {
       ...this.ingest.status(),
       disks: this.disks.map((d) => ({ what: d.what, usedPercent: Number(d.usedPercent.toFixed(1)) })),
       active: this.isActive(),
-      role: pair?.role ?? null,
-      peer: pair?.peer ?? null,
-      vip: pair?.vip ?? { driver: 'none' },
-      galera: pair?.galera ?? { managed: false },
+      ...role,
       delivery: this.delivery?.enabled ? this.delivery.status() : null,
       alarms: this.alarms.list(),
     };
   }
 
   private onHealthChange(writable: boolean, reason: string): void {
-    if (!writable) {
-      this.ipdr?.onDatabaseLost();
-      this.delivery?.deactivate();
-    }
+    if (!writable) this.delivery?.deactivate();
     this.ingest.onDatabaseChange(writable, reason);
   }
 }

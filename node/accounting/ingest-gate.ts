@@ -30,7 +30,7 @@ export const ALARM_JOURNAL_QUARANTINED = 'JournalRecordQuarantined';
 export const ALARM_LISTEN_FAILURE = 'DtpListenFailure';
 export const ALARM_SEQUENCE_CONFLICT = 'LamSequenceConflict';
 
-/** Whether this node may ack at all (the pair's role lease; always yes for a single node). */
+/** Whether this node may ack at all: it holds the role lease (role-runtime.ts). */
 export interface OwnershipGate {
   /** undefined while this node may ack; otherwise why not. */
   refusal(): string | undefined;

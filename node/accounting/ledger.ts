@@ -41,6 +41,21 @@ export class FencedError extends DatabaseUnavailableError {
   }
 }
 
+/** In `conn`'s transaction: bump the lease row's fence if it is still `f`'s; false when not. */
+async function bumpFence(conn: Connection, f: Fence): Promise<boolean> {
+  const res: { affectedRows: number } = await conn.query(
+    'UPDATE lease SET fence = fence + 1 WHERE name = ? AND owner = ? AND epoch = ?',
+    [f.leaseName, f.owner, f.epoch],
+  );
+  return res.affectedRows === 1;
+}
+
+/** Does this node hold the role lease, as of `conn`'s transaction (which then conflicts with a takeover)? */
+export async function holdsTenure(conn: Connection, source: FenceSource): Promise<boolean> {
+  const f = source.current();
+  return f !== null && (await bumpFence(conn, f));
+}
+
 export class Ledger {
   constructor(
     private readonly db: Database,
@@ -115,11 +130,7 @@ export class Ledger {
     if (!this.fence) return 0;
     const f = this.fence.current();
     if (!f) throw new FencedError('this node holds no role lease');
-    const res: { affectedRows: number } = await conn.query(
-      'UPDATE lease SET fence = fence + 1 WHERE name = ? AND owner = ? AND epoch = ?',
-      [f.leaseName, f.owner, f.epoch],
-    );
-    if (res.affectedRows !== 1)
+    if (!(await bumpFence(conn, f)))
       throw new FencedError(
         `the role lease is no longer ${f.owner}'s (epoch ${f.epoch}): another node took over`,
       );

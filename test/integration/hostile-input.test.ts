@@ -8,7 +8,7 @@ import { syntheticBlockRus, syntheticRu } from '../../lam/synthetic.js';
 import { LamRegistry } from '../../node/accounting/lam-registry.js';
 import type { CamNode } from '../../node/cam-node.js';
 import { dataTransportClientConstructor, type LamFrame, ruToWire } from '../../proto/dtp.js';
-import { sqlOn, waitForHealthyCluster } from '../harness/galera.js';
+import { freshDatabase, sqlOn, waitForHealthyCluster } from '../harness/galera.js';
 import { sender, startCamNode, uniqueLamId } from '../harness/nodes.js';
 import { errorOf, exchange } from '../harness/raw-dtp.js';
 import { blockOfEmptyRus } from '../harness/raw-frames.js';
@@ -46,7 +46,12 @@ describe('hostile input on the DTP ports', () => {
       // A small window, so that a burst of blocks exceeds it whatever the machine's load.
       ingest: { maxBlockBytes: 65536, helloTimeoutMs: 500, window: 8 },
     });
-    strict = await startCamNode('b', { id: 'cam-strict', ingest: { requireKnownLams: true } });
+    // Its own database: one database has one active node (the role lease), and this one must accept.
+    strict = await startCamNode('b', {
+      id: 'cam-strict',
+      databaseName: await freshDatabase('strict'),
+      ingest: { requireKnownLams: true },
+    });
     // A well-behaved LAM streams throughout the hostile tests.
     goodLam = uniqueLamId('good');
     good = sender(cam.primary, goodLam);

@@ -116,9 +116,12 @@ describe('journal replay into the ledger', () => {
     // A real flap of the member: cut off from the group it is non-Primary; back in → replay.
     await a.query("SET GLOBAL wsrep_provider_options = 'gmcast.isolate=1'");
     try {
-      await waitFor('the node to refuse', async () => (node.refusal() ? true : undefined), {
-        timeoutMs: 10_000,
-      });
+      // Refused for the member's state (the role may stop acking first, for a write stall).
+      await waitFor(
+        'the node to see its member not writable',
+        async () => (node.alarms.isActive('DatabaseNotWritable') ? true : undefined),
+        { timeoutMs: 10_000 },
+      );
     } finally {
       await a.query("SET GLOBAL wsrep_provider_options = 'gmcast.isolate=0'");
     }

@@ -43,9 +43,12 @@ describe('CAM on a member without quorum', () => {
     // A notices it is alone once the peers are evicted (fast EVS: ~4 s).
     await cluster.waitForState('a', (st) => st.clusterStatus !== 'Primary', 30_000);
     const nonPrimaryAt = Date.now();
-    await waitFor('the CAM to refuse', async () => (cam.node.refusal() ? true : undefined), {
-      timeoutMs: 10_000,
-    });
+    // The role may stop acking first (a write stall); the member's health names the cause soon after.
+    await waitFor(
+      'the CAM to refuse, naming the database',
+      async () => (cam.node.alarms.isActive('DatabaseNotWritable') && cam.node.refusal() ? true : undefined),
+      { timeoutMs: 10_000 },
+    );
     expect(cam.node.refusal()).toMatch(/not in a Primary component|not ready|database/);
     expect(cam.node.alarms.isActive('DatabaseNotWritable')).toBe(true);
 

@@ -1,8 +1,9 @@
 /**
  * IPDR files from the replicated ledger.
  *
- * - The planner (only on the node that holds the `ipdr-planner` lease) places new ledger blocks into
- *   files and closes files, in one transaction per round (plan.ts decides, pure).
+ * - The planner (only on the node that holds the role lease, checked in the same transaction)
+ *   places new ledger blocks into files and closes files, in one transaction per series and round
+ *   (plan.ts decides, pure).
  * - The renderer (on every node) writes each planned file into `<base>/Primary` or `<base>/Recovery`:
  *   the open file as `.active` (rewritten from the ledger as blocks arrive), a closed file as
  *   `.closed` / `.closed.zip`, each fsync'd before its rename. Its position survives restarts in
@@ -17,7 +18,7 @@ import type { Logger } from 'pino';
 import type { Series } from '../../../kernel/block.js';
 import { writeFileDurably } from '../../../kernel/durable-fs.js';
 import type { Connection, Database } from '../../replication/database.js';
-import { LeaseStore } from '../../role/lease-store.js';
+import { type FenceSource, holdsTenure } from '../ledger.js';
 import { writeClosedFile } from './file-output.js';
 import {
   type PlanLimits,
@@ -29,8 +30,6 @@ import {
 
 export const SERIES: readonly Series[] = ['primary', 'recovery'];
 export const SERIES_DIR: Record<Series, string> = { primary: 'Primary', recovery: 'Recovery' };
-const LEASE = 'ipdr-planner';
-export const LEASE_TTL_MS = 5000;
 
 interface FileRow {
   series: Series;
@@ -55,39 +54,24 @@ const fromRow = (r: FileRow): PlannedFile => ({
 });
 
 export class IpdrPlanner {
-  /** A single node's job lease (the same lease mechanism as the pair's role lease). */
-  private readonly lease: LeaseStore;
-
   constructor(
     private readonly db: Database,
-    private readonly nodeId: string,
     private readonly limits: PlanLimits,
     private readonly log: Logger,
-  ) {
-    this.lease = new LeaseStore(db, LEASE, nodeId, LEASE_TTL_MS);
-  }
+    /** The role lease: a round commits only under this node's tenure. Absent: unfenced (tests). */
+    private readonly fence?: FenceSource,
+  ) {}
 
-  /**
-   * One round for every series, if this node holds the planner lease — or `roleHeld`: in a pair the
-   * role lease already makes this node the only planner.
-   */
-  async round(
-    nowMs = Date.now(),
-    batch = 500,
-    roleHeld = false,
-  ): Promise<{ leased: boolean; placed: number }> {
-    if (!roleHeld && (await this.lease.apply({ kind: 'acquire' }, nowMs))?.owner !== this.nodeId)
-      return { leased: false, placed: 0 };
+  /** One round for every series; nothing is placed while this node holds no tenure. */
+  async round(nowMs = Date.now(), batch = 500): Promise<{ placed: number }> {
     let placed = 0;
     for (const series of SERIES) {
-      placed += await this.db.transaction(async (conn) => this.planSeries(conn, series, nowMs, batch));
+      placed += await this.db.transaction(async (conn) => {
+        if (this.fence && !(await holdsTenure(conn, this.fence))) return 0;
+        return this.planSeries(conn, series, nowMs, batch);
+      });
     }
-    return { leased: true, placed };
-  }
-
-  /** Gives the lease up (graceful stop), so another node takes over without waiting for expiry. */
-  async release(): Promise<void> {
-    await this.lease.apply({ kind: 'release' }, Date.now());
+    return { placed };
   }
 
   private async planSeries(conn: Connection, series: Series, nowMs: number, batch: number): Promise<number> {

@@ -1,10 +1,12 @@
 /**
- * The hot-standby pair around one node: the role lease (role manager), the heartbeat to the peer,
- * the logical IP (VIP driver) and, with galera.managed, this server's own Galera member.
+ * Who is active, for every node: the role lease in the replicated database (role manager). It
+ * decides whether the node may ack (`refusal()`, the fence of ingest and IPDR planning commits),
+ * plan IPDR files and deliver to the OSS. A single node runs it with no peer and no logical IP; in a
+ * pair (pair.enabled) it adds the heartbeat to the peer, the logical IP (VIP driver) and, with
+ * galera.managed, this server's own Galera member.
  *
- * The role decides whether the node may ack (`refusal()`, the ledger's fence) and moves the address
- * with it; when the node gives the address up, it tells the ingest gate (close streams and, if the
- * VIP gates them, listeners) and the jobs only the active node runs (`ActiveJobs`).
+ * When the node gives the role up it tells the ingest gate (close streams and, if the VIP gates
+ * them, listeners) and the jobs only the active node runs (`ActiveJobs`).
  */
 import { join } from 'node:path';
 import type { Logger } from 'pino';
@@ -19,8 +21,8 @@ import { decideMemberStart, type MemberStart, type PeerMember } from '../replica
 import type { Database } from '../replication/database.js';
 import { ManagedMember } from '../replication/managed-member.js';
 import type { MemberHealthMonitor } from '../replication/member-health.js';
-import { RoleManager } from '../role/role-manager.js';
 import { IprouteVip, KeepalivedVip, LocalVip, NoVip, type VipDriver } from '../vip/vip-driver.js';
+import { RoleManager } from './role-manager.js';
 
 /** What the peer learns about this node beyond its role (see Beat). */
 export interface NodeFacts {
@@ -41,7 +43,7 @@ export interface PairDeps {
   log: Logger;
 }
 
-export class PairRuntime implements FenceSource {
+export class RoleRuntime implements FenceSource {
   readonly role: RoleManager;
   readonly vip: VipDriver;
   private heartbeat: Heartbeat | undefined;
@@ -84,8 +86,8 @@ export class PairRuntime implements FenceSource {
       },
       log.child({ part: 'role' }),
     );
-    this.vip = vipDriver(config, log.child({ part: 'vip' }));
-    if (config.galera.managed)
+    this.vip = p.enabled ? vipDriver(config, log.child({ part: 'vip' })) : new NoVip();
+    if (p.enabled && config.galera.managed)
       this.member = new ManagedMember(config.galera, config.node.id, p.peerId, log.child({ part: 'galera' }));
   }
 
@@ -95,6 +97,7 @@ export class PairRuntime implements FenceSource {
    */
   async startBeforeDatabase(facts: NodeFacts): Promise<void> {
     const { pair } = this.d.config;
+    if (!pair.enabled) return;
     this.heartbeat = new Heartbeat({
       listen: pair.heartbeatListen,
       peerId: pair.peerId,
@@ -137,6 +140,7 @@ export class PairRuntime implements FenceSource {
   /** An operator command (CLI / admin API); throws with the reason when refused. */
   async command(c: AdminCommand): Promise<unknown> {
     const { pair, node } = this.d.config;
+    if (!pair.enabled) throw new Error(`${node.id} is a single node (pair.enabled is false)`);
     if (c.kind === 'switchover' && c.to === '') c = { kind: 'switchover', to: pair.peerId };
     if (c.kind === 'restore') {
       const preferred = pair.preferred;
