@@ -80,7 +80,9 @@ export class Ledger {
   }
 
   private async storeIn(conn: Connection, blocks: readonly BlockRecord[]): Promise<StoreOutcome[]> {
-    const epoch = await this.checkFence(conn);
+    const tenure = this.fence?.current();
+    if (this.fence && !tenure) throw new FencedError('this node holds no role lease');
+    const epoch = tenure?.epoch ?? 0;
     // Payload of every key already stored or earlier in this batch: a key that repeats with the
     // same RUs is a resend; with other RUs it is a conflict (a reset LAM or a second host).
     const known = await this.storedPayloads(conn, blocks);
@@ -113,6 +115,8 @@ export class Ledger {
         params,
       );
     }
+    // Last, so the lease row is locked only from here to the commit (renewals and planning wait on it).
+    await this.checkFence(conn, epoch);
     return outcomes;
   }
 
@@ -125,11 +129,13 @@ export class Ledger {
     return Number(rows[0]?.seq ?? 0);
   }
 
-  /** Bumps the lease row's fence under our tenure; returns the epoch (0 without fencing). */
-  private async checkFence(conn: Connection): Promise<number> {
+  /** Bumps the lease row's fence under the tenure the rows were written with; returns its epoch. */
+  private async checkFence(conn: Connection, epoch: number): Promise<number> {
     if (!this.fence) return 0;
     const f = this.fence.current();
     if (!f) throw new FencedError('this node holds no role lease');
+    if (f.epoch !== epoch)
+      throw new FencedError(`the role lease changed hands during the batch (epoch ${epoch} → ${f.epoch})`);
     if (!(await bumpFence(conn, f)))
       throw new FencedError(
         `the role lease is no longer ${f.owner}'s (epoch ${f.epoch}): another node took over`,

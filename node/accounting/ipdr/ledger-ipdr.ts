@@ -18,7 +18,7 @@ import type { Logger } from 'pino';
 import type { Series } from '../../../kernel/block.js';
 import { writeFileDurably } from '../../../kernel/durable-fs.js';
 import type { Connection, Database } from '../../replication/database.js';
-import { type FenceSource, holdsTenure } from '../ledger.js';
+import { FencedError, type FenceSource, holdsTenure } from '../ledger.js';
 import { writeClosedFile } from './file-output.js';
 import {
   type PlanLimits,
@@ -66,12 +66,24 @@ export class IpdrPlanner {
   async round(nowMs = Date.now(), batch = 500): Promise<{ placed: number }> {
     let placed = 0;
     for (const series of SERIES) {
-      placed += await this.db.transaction(async (conn) => {
-        if (this.fence && !(await holdsTenure(conn, this.fence))) return 0;
-        return this.planSeries(conn, series, nowMs, batch);
+      placed += await this.plan(series, nowMs, batch).catch((err) => {
+        // The role passed on mid-round: nothing was committed, the new owner plans.
+        if (err instanceof FencedError) return 0;
+        throw err;
       });
     }
     return { placed };
+  }
+
+  private plan(series: Series, nowMs: number, batch: number): Promise<number> {
+    return this.db.transaction(async (conn) => {
+      if (this.fence && !this.fence.current()) return 0;
+      const n = await this.planSeries(conn, series, nowMs, batch);
+      // Last, so the lease row is locked only until the commit; no tenure: nothing is committed.
+      if (this.fence && !(await holdsTenure(conn, this.fence)))
+        throw new FencedError('IPDR planning: the role lease passed on during the round');
+      return n;
+    });
   }
 
   private async planSeries(conn: Connection, series: Series, nowMs: number, batch: number): Promise<number> {
