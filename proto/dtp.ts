@@ -1,6 +1,7 @@
 /**
  * Loading dtp.proto and converting between its wire objects and the canonical RU model.
- * The wire types below mirror dtp.proto as decoded by @grpc/proto-loader with LOADER_OPTIONS.
+ * The wire types are derived from the types generated from dtp.proto (proto/gen/, by
+ * ops/proto-types.sh), as decoded by @grpc/proto-loader with LOADER_OPTIONS.
  */
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -8,6 +9,14 @@ import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { type FrameScan, scanLamFrame } from './frame-scan.js';
+import type { Ack__Output } from './gen/tandem/dtp/v1/Ack.js';
+import type { AckStatus__Output } from './gen/tandem/dtp/v1/AckStatus.js';
+import type { Block__Output } from './gen/tandem/dtp/v1/Block.js';
+import type { Error__Output } from './gen/tandem/dtp/v1/Error.js';
+import type { ErrorCode__Output } from './gen/tandem/dtp/v1/ErrorCode.js';
+import type { Hello__Output } from './gen/tandem/dtp/v1/Hello.js';
+import type { StreamKind__Output } from './gen/tandem/dtp/v1/StreamKind.js';
+import type { Welcome__Output } from './gen/tandem/dtp/v1/Welcome.js';
 import type { RecordingUnit, RecordType, ServiceType } from './ru.js';
 
 export const DTP_PROTOCOL_VERSION = 1;
@@ -34,53 +43,21 @@ export function protoPath(name = 'dtp.proto'): string {
   throw new Error(`cannot find proto/${name}`);
 }
 
-export type WireStreamKind = 'STREAM_KIND_UNSPECIFIED' | 'STREAM_KIND_PRIMARY' | 'STREAM_KIND_RECOVERY';
-export type WireAckStatus = 'ACK_STATUS_STORED' | 'ACK_STATUS_DUPLICATE';
-export type ErrorCode =
-  | 'ERROR_CODE_MALFORMED_FRAME'
-  | 'ERROR_CODE_PROTOCOL_VIOLATION'
-  | 'ERROR_CODE_UNSUPPORTED_VERSION'
-  | 'ERROR_CODE_UNKNOWN_LAM'
-  | 'ERROR_CODE_STREAM_MISMATCH'
-  | 'ERROR_CODE_INVALID_BLOCK'
-  | 'ERROR_CODE_OVERSIZED_BLOCK'
-  | 'ERROR_CODE_WINDOW_EXCEEDED'
-  | 'ERROR_CODE_NOT_ACCEPTING'
-  | 'ERROR_CODE_INTERNAL'
-  | 'ERROR_CODE_SEQUENCE_CONFLICT';
+// The message types are generated from dtp.proto (ops/proto-types.sh → proto/gen/); the Wire* names
+// below are what the code handles: as decoded with LOADER_OPTIONS (defaults off, so any field may be
+// absent) for what arrives, complete for what the CAM sends.
+export type WireStreamKind = StreamKind__Output;
+export type WireAckStatus = Exclude<AckStatus__Output, 'ACK_STATUS_UNSPECIFIED'>;
+export type ErrorCode = Exclude<ErrorCode__Output, 'ERROR_CODE_UNSPECIFIED'>;
 
-export interface WireHello {
-  protocol_version?: number;
-  lam_id?: string;
-  software_version?: string;
-  stream?: WireStreamKind;
-  oldest_unacked_seq?: number;
-  lam_instance?: string;
-}
-export interface WireBlock {
-  lam_id?: string;
-  block_seq?: number;
-  created_at_ms?: number;
-  rus?: WireRecordingUnit[];
-}
-export interface WireWelcome {
-  protocol_version: number;
-  cam_node_id: string;
-  window: number;
-  max_rus_per_block: number;
-  max_block_bytes: number;
-  highest_stored_seq?: number;
-}
-export interface WireAck {
-  block_seq: number;
-  status: WireAckStatus;
-}
-export interface WireError {
+export type WireHello = Partial<Hello__Output>;
+export type WireBlock = Partial<Omit<Block__Output, 'rus'>> & { rus?: WireRecordingUnit[] };
+export type WireWelcome = Omit<Welcome__Output, 'highest_stored_seq'> & { highest_stored_seq?: number };
+export type WireAck = Omit<Ack__Output, 'status'> & { status: WireAckStatus };
+export type WireError = Omit<Partial<Error__Output>, 'code' | 'message'> & {
   code: ErrorCode;
   message: string;
-  block_seq?: number;
-  field?: string;
-}
+};
 
 /** What the CAM's deserializer yields for a frame it could not decode or will not decode. */
 export interface UndecodableFrame {

@@ -7,6 +7,7 @@ import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import type { Logger } from 'pino';
 import { LOADER_OPTIONS, protoPath } from '../../proto/dtp.js';
+import type { Beat__Output } from '../../proto/gen/tandem/peer/v1/Beat.js';
 import {
   aliveActive,
   beatMissed,
@@ -16,25 +17,8 @@ import {
   type PeerView,
 } from './failure-detector.js';
 
-export interface Beat {
-  node_id: string;
-  role: string;
-  acking: boolean;
-  epoch: number;
-  lease_owner: string;
-  db_writable: boolean;
-  reason: string;
-  blocks_stored: number;
-  rendered_primary: number;
-  rendered_recovery: number;
-  admin_listen: string;
-  sent_at_ms: number;
-  version: string;
-  member_state: string;
-  member_uuid: string;
-  member_seqno: number;
-  member_safe_to_bootstrap: boolean;
-}
+/** One heartbeat (proto/peer.proto; the type is generated into proto/gen/). */
+export type Beat = Beat__Output;
 
 type PeerClient = grpc.Client & {
   Beat: (b: Beat, opts: grpc.CallOptions, cb: (err: grpc.ServiceError | null, r?: Beat) => void) => void;
