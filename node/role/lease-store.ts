@@ -15,7 +15,14 @@ interface Row {
 const toLease = (r: Row | undefined): Lease | null =>
   r ? { owner: r.owner, expiresAtMs: Number(r.expires_at_ms), epoch: Number(r.epoch) } : null;
 
-export class LeaseStore {
+/** The role lease as the role manager uses it: one row, conditional changes (LeaseStore, or a fake). */
+export interface RoleLeaseStore {
+  readonly name: string;
+  /** Performs `op` at `nowMs` and returns the row as it is afterwards. */
+  apply(op: LeaseOp, nowMs: number): Promise<Lease | null>;
+}
+
+export class LeaseStore implements RoleLeaseStore {
   constructor(
     private readonly db: Database,
     readonly name: string,

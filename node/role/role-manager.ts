@@ -4,8 +4,7 @@
  * commands. Ack gating is `acking()`, evaluated per block against the last successful renewal.
  */
 import type { Logger } from 'pino';
-import type { Database } from '../replication/database.js';
-import { LeaseStore } from './lease-store.js';
+import type { RoleLeaseStore } from './lease-store.js';
 import {
   ADDRESS_MARGIN_MS,
   acking,
@@ -36,7 +35,6 @@ export interface RoleHooks {
 export class RoleManager {
   state: RoleState;
   lease: Lease | null = null;
-  private readonly store: LeaseStore;
   private timer: NodeJS.Timeout | undefined;
   private ticking = false;
   private heldAddress = false;
@@ -52,15 +50,13 @@ export class RoleManager {
   readonly counters = { demotions: {} as Record<string, number>, stallsRidden: 0 };
 
   constructor(
-    db: Database,
-    readonly leaseName: string,
+    private readonly store: RoleLeaseStore,
     readonly cfg: RoleSettings,
     private readonly tickMs: number,
     private readonly hooks: RoleHooks,
     private readonly log: Logger,
   ) {
     this.state = initialState(Date.now());
-    this.store = new LeaseStore(db, leaseName, cfg.nodeId, cfg.leaseTtlMs);
   }
 
   start(): void {
@@ -82,6 +78,10 @@ export class RoleManager {
     }
     this.state = { ...this.state, role: 'joining', renewedAtMs: null, reason: 'stopped' };
     await this.notify();
+  }
+
+  get leaseName(): string {
+    return this.store.name;
   }
 
   acking(nowMs = Date.now()): boolean {

@@ -22,6 +22,7 @@ import type { Database } from '../replication/database.js';
 import { ManagedMember } from '../replication/managed-member.js';
 import type { MemberHealthMonitor } from '../replication/member-health.js';
 import { IprouteVip, KeepalivedVip, LocalVip, NoVip, type VipDriver } from '../vip/vip-driver.js';
+import { LeaseStore } from './lease-store.js';
 import { RoleManager } from './role-manager.js';
 
 /** What the peer learns about this node beyond its role (see Beat). */
@@ -60,8 +61,7 @@ export class RoleRuntime implements FenceSource {
     const { config, log } = d;
     const p = config.pair;
     this.role = new RoleManager(
-      d.db,
-      `cam-active:${config.cam.ipAddress}`,
+      new LeaseStore(d.db, `cam-active:${config.cam.ipAddress}`, config.node.id, p.leaseTtlMs),
       {
         nodeId: config.node.id,
         leaseTtlMs: p.leaseTtlMs,

@@ -1,9 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { BlockRecord } from '../../kernel/block.js';
-import { blockKey } from '../../kernel/block.js';
 import { silentLogger } from '../../kernel/logger.js';
+import { FakeLedger } from '../../node/accounting/fake-ledger.js';
 import { BlockRejectedError, GroupCommitter, SequenceConflictError } from '../../node/accounting/ingest.js';
-import type { StoreOutcome } from '../../node/accounting/ledger.js';
 
 const block = (lamId: string, seq: number, payload = '[]'): BlockRecord => ({
   lamId,
@@ -17,7 +16,9 @@ const block = (lamId: string, seq: number, payload = '[]'): BlockRecord => ({
 /** In-memory stand-ins: the group-commit logic is what is under test here, not the I/O. */
 function stores(opts: { failLedger?: () => boolean; failJournal?: () => boolean } = {}) {
   const journal: BlockRecord[][] = [];
-  const ledger = new Map<string, string>();
+  const ledgerStore = new FakeLedger();
+  ledgerStore.failWith = () => (opts.failLedger?.() ? new Error('no quorum') : undefined);
+  const ledger = ledgerStore.rows;
   const gates: (() => void)[] = [];
   return {
     journal,
@@ -32,17 +33,7 @@ function stores(opts: { failLedger?: () => boolean; failJournal?: () => boolean 
         journal.push([...blocks]);
       },
     },
-    ledgerStore: {
-      storeBatch: async (blocks: readonly BlockRecord[]): Promise<StoreOutcome[]> => {
-        if (opts.failLedger?.()) throw new Error('no quorum');
-        return blocks.map((b) => {
-          const stored = ledger.get(blockKey(b));
-          if (stored !== undefined) return stored === b.payload ? 'duplicate' : 'conflict';
-          ledger.set(blockKey(b), b.payload);
-          return 'stored';
-        });
-      },
-    },
+    ledgerStore,
   };
 }
 
