@@ -30,7 +30,7 @@ const FAULTS = ['garbd', 'standby-db', 'active-db'] as const;
 runBench(async () => {
   const rounds = arg('rounds', 3);
   const streams = arg('streams', 8);
-  const stallGraceMs = arg('stall-grace', 4000);
+  const stallGraceMs = arg('stall-grace', 8000);
   const { cluster, pair, stop } = await startBenchPair({
     base: '/tmp/tandem-bench-pair-faults',
     basePort: 29500,

@@ -46,6 +46,7 @@ export class CamNode implements NodeFacts {
       this.db,
       config.database.healthIntervalMs,
       log.child({ part: 'health' }),
+      config.database.healthTimeoutMs,
     );
     this.role = new RoleRuntime({ config, db: this.db, health: this.health, log });
     this.ingest = new IngestGate({

@@ -70,6 +70,12 @@ export const databaseSchema = z.strictObject({
   /** Every database call is abandoned after this long (a SIGSTOPped server would hang it). */
   callTimeoutMs: int({ min: 100, max: 120_000, default: 8000, unit: 'ms' }),
   healthIntervalMs: int({ min: 50, max: 10_000, default: 250, unit: 'ms' }),
+  /**
+   * A health check (SHOW STATUS, which a write stall does not block) that takes longer counts as
+   * "unreachable": a dead member is known within this, not within callTimeoutMs, so the node stops
+   * calling itself active (in a pair the standby takes over without waiting for the stall grace).
+   */
+  healthTimeoutMs: int({ min: 100, max: 60_000, default: 2000, unit: 'ms' }),
 });
 export type DatabaseConfig = z.output<typeof databaseSchema>;
 
@@ -217,6 +223,14 @@ export const nodeConfigSchema = z
   .superRefine((v, ctx) => {
     const issue = (path: string[], message: string) => ctx.addIssue({ code: 'custom', path, message });
     const { pair, vip } = v;
+    // Every node runs the role manager (a single node too): it stops acking at demoteAfterMs and
+    // drops the address at leaseTtlMs − 300 ms.
+    const most = pair.leaseTtlMs - 300 - pair.tickMs;
+    if (pair.demoteAfterMs > most)
+      issue(
+        ['pair', 'demoteAfterMs'],
+        `${pair.demoteAfterMs} leaves no margin: demoteAfterMs + tickMs must stay 300 ms below leaseTtlMs (${pair.leaseTtlMs}); allowed: ≤ ${most}`,
+      );
     if (pair.enabled) {
       if (pair.peerId === '')
         issue(['pair', 'peerId'], "is required when pair.enabled; allowed: the other node's node.id");
@@ -224,12 +238,13 @@ export const nodeConfigSchema = z
         issue(['pair', 'peerId'], `${pair.peerId} is this node's own id; allowed: the other node's id`);
       if (pair.peerHeartbeat === '')
         issue(['pair', 'peerHeartbeat'], 'is required when pair.enabled; allowed: host:port of the peer');
-      // The node stops acking at demoteAfterMs and drops the address at leaseTtlMs − 300 ms.
-      const most = pair.leaseTtlMs - 300 - pair.tickMs;
-      if (pair.demoteAfterMs > most)
+      // A dead active must be known dead (silent heartbeat) before the stall grace ends, or the
+      // standby waits the whole grace for it.
+      const detectMs = pair.heartbeatIntervalMs * pair.heartbeatMisses;
+      if (pair.stallGraceMs > 0 && detectMs >= pair.stallGraceMs)
         issue(
-          ['pair', 'demoteAfterMs'],
-          `${pair.demoteAfterMs} leaves no margin: demoteAfterMs + tickMs must stay 300 ms below leaseTtlMs (${pair.leaseTtlMs}); allowed: ≤ ${most}`,
+          ['pair', 'stallGraceMs'],
+          `${pair.stallGraceMs} is not above the heartbeat's failure detection (heartbeatIntervalMs × heartbeatMisses = ${detectMs} ms); allowed: 0 or > ${detectMs}`,
         );
     } else if (vip.driver !== 'none') {
       issue(['vip', 'driver'], `${vip.driver} needs pair.enabled; allowed: none for a single node`);

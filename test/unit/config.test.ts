@@ -301,6 +301,18 @@ describe('pair and logical IP settings', () => {
       /^pair\.demoteAfterMs: 1200 leaves no margin.*allowed: ≤ 1100/,
     ],
     [
+      'a stall grace shorter than the heartbeat takes to see a dead peer',
+      {},
+      { pair: { ...pair, heartbeatIntervalMs: 1000, heartbeatMisses: 5, stallGraceMs: 4000 } },
+      /^pair\.stallGraceMs: 4000 is not above the heartbeat's failure detection .*5000 ms\); allowed: 0 or > 5000/,
+    ],
+    [
+      'a demote deadline too close to the lease TTL on a single node too',
+      {},
+      { pair: { leaseTtlMs: 1500, demoteAfterMs: 1200 } },
+      /^pair\.demoteAfterMs: 1200 leaves no margin/,
+    ],
+    [
       'a VIP driver on a single node',
       {},
       { vip: { driver: 'local' } },
