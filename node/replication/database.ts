@@ -2,7 +2,7 @@
  * The node's connection to its local Galera member: a pool where every call has a deadline,
  * transactions retry on certification conflicts, and "not in a Primary component" is its own error.
  */
-import mariadb, { type Pool, type PoolConnection } from 'mariadb';
+import mariadb, { type Connection as ProbeConnection, type Pool, type PoolConnection } from 'mariadb';
 import type { Logger } from 'pino';
 import type { DatabaseConfig } from '../config/schema.js';
 import { classifyDbError, DatabaseUnavailableError, describeDbError } from './db-errors.js';
@@ -133,7 +133,49 @@ export class Database {
     }
   }
 
+  private probeConn: Promise<ProbeConnection> | undefined;
+
+  /**
+   * One read on a connection of its own, outside the pool: when a write stall ties up every pooled
+   * connection, the member's health must still be read (else the check times out and a node in
+   * good health fences itself). The connection is made again after any failure.
+   */
+  async probe<T = unknown>(sql: string, timeoutMs: number): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const conn = (this.probeConn ??= mariadb.createConnection({
+      host: this.config.host,
+      port: this.config.port,
+      user: this.config.user,
+      password: this.config.password,
+      database: this.config.name,
+      connectTimeout: Math.min(this.config.connectTimeoutMs, timeoutMs),
+      socketTimeout: timeoutMs + 1000,
+      bigIntAsNumber: true,
+    }));
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new DatabaseUnavailableError(`database did not answer within ${timeoutMs} ms`)),
+        timeoutMs,
+      );
+    });
+    const work = conn.then((c) => c.query(sql) as Promise<T>);
+    work.catch(() => undefined);
+    try {
+      return await Promise.race([work, deadline]);
+    } catch (err) {
+      const stale = this.probeConn;
+      this.probeConn = undefined;
+      void stale?.then((c) => c.destroy()).catch(() => undefined);
+      throw err;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   async close(): Promise<void> {
+    const probe = this.probeConn;
+    this.probeConn = undefined;
+    await probe?.then((c) => c.end()).catch(() => undefined);
     await this.pool.end().catch(() => undefined);
   }
 }

@@ -40,14 +40,11 @@ export function assessMember(status: WsrepStatus): { writable: boolean; reason: 
   return { writable: true, reason: '' };
 }
 
-export async function readWsrepStatus(db: Database, timeoutMs?: number): Promise<WsrepStatus> {
-  const rows = (await db.withConnection(
-    (conn) =>
-      conn.query(
-        "SHOW GLOBAL STATUS WHERE Variable_name IN ('wsrep_cluster_status','wsrep_ready','wsrep_local_state_comment','wsrep_cluster_size','wsrep_connected')",
-      ),
+export async function readWsrepStatus(db: Database, timeoutMs: number): Promise<WsrepStatus> {
+  const rows = await db.probe<{ Variable_name: string; Value: string }[]>(
+    "SHOW GLOBAL STATUS WHERE Variable_name IN ('wsrep_cluster_status','wsrep_ready','wsrep_local_state_comment','wsrep_cluster_size','wsrep_connected')",
     timeoutMs,
-  )) as { Variable_name: string; Value: string }[];
+  );
   const v = new Map(rows.map((r) => [r.Variable_name, r.Value]));
   return {
     clusterStatus: v.get('wsrep_cluster_status') ?? 'unknown',
@@ -68,8 +65,8 @@ export class MemberHealthMonitor {
     private readonly db: Database,
     private readonly intervalMs: number,
     private readonly log: Logger,
-    /** Deadline of one check (database.healthTimeoutMs); absent: the database's call deadline. */
-    private readonly timeoutMs?: number,
+    /** Deadline of one check (database.healthTimeoutMs). */
+    private readonly timeoutMs: number,
   ) {}
 
   get health(): MemberHealth {
