@@ -2,7 +2,7 @@
  * The node's connection to its local Galera member: a pool where every call has a deadline,
  * transactions retry on certification conflicts, and "not in a Primary component" is its own error.
  */
-import mariadb, { type Connection as ProbeConnection, type Pool, type PoolConnection } from 'mariadb';
+import mariadb, { type Pool, type PoolConnection, type Connection as ProbeConnection } from 'mariadb';
 import type { Logger } from 'pino';
 import type { DatabaseConfig } from '../config/schema.js';
 import { classifyDbError, DatabaseUnavailableError, describeDbError } from './db-errors.js';
@@ -142,7 +142,7 @@ export class Database {
    */
   async probe<T = unknown>(sql: string, timeoutMs: number): Promise<T> {
     let timer: NodeJS.Timeout | undefined;
-    const conn = (this.probeConn ??= mariadb.createConnection({
+    this.probeConn ??= mariadb.createConnection({
       host: this.config.host,
       port: this.config.port,
       user: this.config.user,
@@ -151,7 +151,8 @@ export class Database {
       connectTimeout: Math.min(this.config.connectTimeoutMs, timeoutMs),
       socketTimeout: timeoutMs + 1000,
       bigIntAsNumber: true,
-    }));
+    });
+    const conn = this.probeConn;
     const deadline = new Promise<never>((_, reject) => {
       timer = setTimeout(
         () => reject(new DatabaseUnavailableError(`database did not answer within ${timeoutMs} ms`)),
