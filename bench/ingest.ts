@@ -1,14 +1,16 @@
 /**
  * Ingest benchmark: acknowledged RUs/s and ack latency (p50/p99) for 1, 4 and 16 concurrent LAM
  * streams against a CAM node (`tandem node`, its own process) on a real Galera pair + garbd, next
- * to the raw Galera insert ceiling for the same payload measured in the same run.
+ * to the raw Galera insert ceiling for the same payload measured in the same run. IPDR rendering
+ * and the TCP feed are on (a confirming collector in this process, `--feed 0` turns it off): the
+ * feed's lag is the RUs acked but not yet at the collector, sampled every 250 ms.
  *
- *   npm run build && node dist/bench/ingest.js [--seconds 10] [--outstanding 16]
+ *   npm run build && node dist/bench/ingest.js [--seconds 10] [--outstanding 16] [--feed 1]
  *
  * Results go to stdout as Markdown and to bench/results/ingest-<timestamp>.json.
  */
-import { rmSync } from 'node:fs';
-import { cpus, loadavg } from 'node:os';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mariadb from 'mariadb';
 import { silentLogger } from '../kernel/logger.js';
@@ -20,6 +22,7 @@ import { Database } from '../node/replication/database.js';
 import { migrate } from '../node/replication/migrations.js';
 import { CamProcess } from '../ops/local-cam.js';
 import { LocalGaleraCluster } from '../ops/local-cluster.js';
+import { OssCollector } from '../ops/oss-collector.js';
 import { arg, percentile, runBench, writeResults } from './common.js';
 
 const RUS_PER_BLOCK = 20;
@@ -31,14 +34,27 @@ interface StreamResult {
   p50Ms: number;
   p99Ms: number;
   acked: number;
+  /** RUs acked but not yet at the collector: median and largest sample while measuring. */
+  feedLagP50?: number;
+  feedLagMax?: number;
+  /** From the end of the load until the collector had every acked RU. */
+  feedDrainMs?: number;
+}
+
+/** What the feed has delivered: RUs at the collector, against every RU acked so far. */
+interface FeedProbe {
+  delivered(): number;
 }
 
 /** Closed loop: every stream keeps `outstanding` blocks unacknowledged at all times. */
+let ackedTotalRus = 0;
+
 async function runStreams(
   cam: CamProcess,
   streams: number,
   seconds: number,
   outstanding: number,
+  feed?: FeedProbe,
 ): Promise<StreamResult> {
   const tag = `${streams}s-${Date.now().toString(36)}`;
   const latencies: number[] = [];
@@ -47,7 +63,7 @@ async function runStreams(
   const senders: DtpSender[] = [];
   const sentAt = new Map<string, number>();
   const next = new Map<DtpSender, number>();
-  const feed = (s: DtpSender, lamId: string) => {
+  const sendNext = (s: DtpSender, lamId: string) => {
     const seq = (next.get(s) ?? 0) + 1;
     next.set(s, seq);
     sentAt.set(`${lamId}#${seq}`, performance.now());
@@ -62,29 +78,41 @@ async function runStreams(
       log: silentLogger(),
       onAck: (seq) => {
         const key = `${lamId}#${seq}`;
+        ackedTotalRus += RUS_PER_BLOCK;
         if (measuring) {
           latencies.push(performance.now() - sentAt.get(key)!);
           acked++;
         }
         sentAt.delete(key);
-        if (!stopped) feed(s, lamId);
+        if (!stopped) sendNext(s, lamId);
       },
     });
     senders.push(s);
     s.start();
-    for (let k = 0; k < outstanding; k++) feed(s, lamId);
+    for (let k = 0; k < outstanding; k++) sendNext(s, lamId);
   }
   let stopped = false;
   await sleep(2000); // warm-up
   measuring = true;
   const t0 = performance.now();
-  await sleep(seconds * 1000);
+  const lags: number[] = [];
+  while (performance.now() - t0 < seconds * 1000) {
+    await sleep(250);
+    if (feed) lags.push(ackedTotalRus - feed.delivered());
+  }
   measuring = false;
   const elapsed = (performance.now() - t0) / 1000;
   stopped = true;
   await Promise.all(senders.map((s) => s.drained()));
   for (const s of senders) s.stop();
+  let feedDrainMs: number | undefined;
+  if (feed) {
+    const t = performance.now();
+    while (feed.delivered() < ackedTotalRus && performance.now() - t < 60_000) await sleep(20);
+    feedDrainMs = feed.delivered() >= ackedTotalRus ? Math.round(performance.now() - t) : Number.NaN;
+  }
   latencies.sort((a, b) => a - b);
+  lags.sort((a, b) => a - b);
   return {
     streams,
     rusPerS: Math.round((acked * RUS_PER_BLOCK) / elapsed),
@@ -92,6 +120,7 @@ async function runStreams(
     p50Ms: Number(percentile(latencies, 50).toFixed(1)),
     p99Ms: Number(percentile(latencies, 99).toFixed(1)),
     acked,
+    ...(feed ? { feedLagP50: percentile(lags, 50), feedLagMax: lags.at(-1) ?? 0, feedDrainMs } : {}),
   };
 }
 
@@ -147,11 +176,13 @@ async function rawCeiling(
 async function main(): Promise<void> {
   const seconds = arg('seconds', 10);
   const outstanding = arg('outstanding', 16);
+  const withFeed = arg('feed', 1) === 1;
   const base = '/tmp/tandem-bench';
   // Every run starts from an empty state it owns (an old journal would be replayed, then planned).
   rmSync(base, { recursive: true, force: true });
   const cluster = new LocalGaleraCluster({ baseDir: join(base, 'galera'), basePort: 28300 });
   let cam: CamProcess | undefined;
+  let collector: OssCollector | undefined;
   const loadBefore = loadavg();
   try {
     await cluster.start();
@@ -159,18 +190,34 @@ async function main(): Promise<void> {
     const db = new Database(databaseSchema.parse({ ...conn, name: database }), silentLogger());
     await migrate(db, silentLogger());
     await db.close();
+    let extra: Record<string, Record<string, unknown>> | undefined;
+    if (withFeed) {
+      const started = await OssCollector.onFreePorts(mkdtempSync(join(tmpdir(), 'tandem-bench-collector-')));
+      collector = started.collector;
+      extra = {
+        cam: {
+          tcpIpEnabled: true,
+          tcpIpAddress: '127.0.0.1',
+          tcpIpPrimaryHostPort: started.ports.primary,
+          tcpIpRecoveryHostPort: started.ports.recovery,
+        },
+      };
+    }
     cam = await CamProcess.create({
       id: 'cam-bench',
       dir: join(base, 'cam'),
       database: cluster.connectionFor('a'),
       logLevel: 'warn',
+      extra,
     });
     cam.start();
     await cam.waitAccepting();
 
     const ceiling = await rawCeiling(cluster, seconds, 8, 50);
     const results: StreamResult[] = [];
-    for (const n of [1, 4, 16]) results.push(await runStreams(cam, n, seconds, outstanding));
+    const c = collector;
+    const feed = c ? { delivered: () => c.last.get('primary') ?? 0 } : undefined;
+    for (const n of [1, 4, 16]) results.push(await runStreams(cam, n, seconds, outstanding, feed));
     const status = (await cam.status()) as {
       ingest: { batches: number; blocksStored: number; maxBatchBlocksSeen: number };
     };
@@ -181,11 +228,13 @@ async function main(): Promise<void> {
       `machine: ${cpus().length} × ${cpus()[0]?.model ?? '?'}; load average before ${loadBefore.map((l) => l.toFixed(2)).join(' ')}, after ${loadAfter.map((l) => l.toFixed(2)).join(' ')}`,
       `payload: blocks of ${RUS_PER_BLOCK} synthetic RUs (~${Math.round(JSON.stringify(syntheticBlockRus('x', 1, RUS_PER_BLOCK)).length / 1024)} KiB JSON); ${outstanding} blocks outstanding per stream; ${seconds} s per run after 2 s warm-up`,
       '',
-      '| LAM streams | acked RUs/s | acked blocks/s | ack p50 (ms) | ack p99 (ms) | of raw ceiling |',
-      '|---:|---:|---:|---:|---:|---:|',
+      `IPDR rendering on (node defaults); TCP feed to a confirming collector: ${withFeed ? 'on' : 'off'}`,
+      '',
+      '| LAM streams | acked RUs/s | acked blocks/s | ack p50 (ms) | ack p99 (ms) | of raw ceiling | feed lag p50 / max (RUs) | feed drain (ms) |',
+      '|---:|---:|---:|---:|---:|---:|---:|---:|',
       ...results.map(
         (r) =>
-          `| ${r.streams} | ${r.rusPerS} | ${r.blocksPerS} | ${r.p50Ms} | ${r.p99Ms} | ${((100 * r.rusPerS) / ceiling.rusPerS).toFixed(0)} % |`,
+          `| ${r.streams} | ${r.rusPerS} | ${r.blocksPerS} | ${r.p50Ms} | ${r.p99Ms} | ${((100 * r.rusPerS) / ceiling.rusPerS).toFixed(0)} % | ${r.feedLagP50 ?? '–'} / ${r.feedLagMax ?? '–'} | ${r.feedDrainMs ?? '–'} |`,
       ),
       '',
       `raw Galera ceiling (same rows, ${ceiling.connections} connections, ${ceiling.rowsPerTxn} rows per transaction): ${ceiling.rusPerS} RUs/s = ${ceiling.blocksPerS} blocks/s, ${ceiling.txnPerS} txn/s`,
@@ -200,9 +249,11 @@ async function main(): Promise<void> {
       ingest: status.ingest,
       seconds,
       outstanding,
+      withFeed,
     });
   } finally {
     await cam?.stop();
+    await collector?.close();
     await cluster.stopAll();
   }
 }

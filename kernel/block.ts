@@ -5,6 +5,8 @@
 
 /** The two DTP streams, and the two IPDR file series and OSS feeds that follow them. */
 export type Series = 'primary' | 'recovery';
+/** Both series, in the order their IPDR file rows are locked within one transaction. */
+export const SERIES: readonly Series[] = ['primary', 'recovery'];
 
 export interface BlockRecord {
   lamId: string;

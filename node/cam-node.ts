@@ -3,7 +3,7 @@
  *   IngestGate   DTP listeners → group commit (journal ∥ ledger) → ack, journal replay first
  *   RoleRuntime  the role lease (who is active, for a single node too); in a pair also the
  *                heartbeat, the logical IP and the own Galera member
- *   IpdrJobs     (ipdr.enabled) placement of acked blocks into IPDR files, rendering
+ *   IpdrJobs     (ipdr.enabled) IPDR files: placement (with each ingest batch), rendering
  *   Delivery     the files to the OSS (TCP feed, FTP push), on the active node only
  * plus the database member's health, disk alarms and the admin API (status, commands).
  */
@@ -13,7 +13,7 @@ import type { Series } from '../kernel/block.js';
 import type { DiskMonitor } from '../kernel/disk-monitor.js';
 import { tandemVersion } from '../kernel/version.js';
 import { IngestGate } from './accounting/ingest-gate.js';
-import { IpdrJobs } from './accounting/ipdr/ipdr-jobs.js';
+import { IpdrJobs, ipdrPlacement } from './accounting/ipdr/ipdr-jobs.js';
 import { Ledger } from './accounting/ledger.js';
 import { type AdminCommand, AdminServer } from './api/admin-server.js';
 import type { NodeConfig } from './config/schema.js';
@@ -49,19 +49,23 @@ export class CamNode implements NodeFacts {
       config.database.healthTimeoutMs,
     );
     this.role = new RoleRuntime({ config, db: this.db, health: this.health, log });
+    // With IPDR on, every ingest batch places its blocks into IPDR files in its own transaction.
+    const placement = config.ipdr.enabled ? ipdrPlacement(config) : undefined;
     this.ingest = new IngestGate({
       config,
       db: this.db,
       // Every ingest batch commits under this node's tenure of the role lease.
-      ledger: new Ledger(this.db, config.node.id, this.role),
-      // Journal replay restores blocks acknowledged earlier, in any tenure: it is never fenced.
-      replayLedger: new Ledger(this.db, config.node.id),
+      ledger: new Ledger(this.db, { nodeId: config.node.id, fence: this.role, placement }),
+      // Journal replay restores blocks acknowledged earlier, in any tenure: it is never fenced,
+      // and the planner places what it restores.
+      replayLedger: new Ledger(this.db, { nodeId: config.node.id }),
       health: this.health,
       alarms: this.alarms,
       log,
     });
-    if (config.ipdr.enabled)
+    if (placement)
       this.ipdr = new IpdrJobs({
+        placement,
         config,
         db: this.db,
         health: this.health,

@@ -10,8 +10,10 @@
  * commits outside its writer's tenure, and each row records the epoch it was acked under.
  */
 
-import { type BlockRecord, blockKey } from '../../kernel/block.js';
+import { type BlockRecord, blockKey, SERIES } from '../../kernel/block.js';
 import { type Connection, type Database, DatabaseUnavailableError, ER } from '../replication/database.js';
+import type { IpdrPlacement } from './ipdr/placement.js';
+import type { Placement } from './ipdr/plan.js';
 
 /**
  * `duplicate`: the key is stored with the same RUs (a resend). `conflict`: the key is stored with
@@ -56,13 +58,28 @@ export async function holdsTenure(conn: Connection, source: FenceSource): Promis
   return f !== null && (await bumpFence(conn, f));
 }
 
+export interface LedgerOptions {
+  /** Recorded in each row as `received_by`. */
+  nodeId: string;
+  /** Absent: no fencing (journal replay of blocks acknowledged earlier, tests). */
+  fence?: FenceSource;
+  /** Present (IPDR on): each batch places the blocks it inserts into IPDR files. */
+  placement?: IpdrPlacement;
+}
+
 export class Ledger {
+  private readonly nodeId: string;
+  private readonly fence: FenceSource | undefined;
+  private readonly placement: IpdrPlacement | undefined;
+
   constructor(
     private readonly db: Database,
-    private readonly nodeId: string,
-    /** Absent: no fencing (a single node, journal replay of blocks acknowledged earlier). */
-    private readonly fence?: FenceSource,
-  ) {}
+    opts: LedgerOptions,
+  ) {
+    this.nodeId = opts.nodeId;
+    this.fence = opts.fence;
+    this.placement = opts.placement;
+  }
 
   /** Stores a batch in one transaction; returns the outcome of each block, in order. */
   async storeBatch(blocks: readonly BlockRecord[]): Promise<StoreOutcome[]> {
@@ -98,26 +115,60 @@ export class Ledger {
       } else outcomes.push(payload === b.payload ? 'duplicate' : 'conflict');
     }
     if (toInsert.length > 0) {
-      const rows = toInsert.map(() => '(?,?,?,?,?,?,?,?,?)').join(',');
-      const params = toInsert.flatMap((b) => [
-        b.lamId,
-        b.blockSeq,
-        b.stream,
-        b.ruCount,
-        b.createdAtMs,
-        this.nodeId,
-        epoch,
-        b.lamInstance ?? '',
-        b.payload,
-      ]);
+      // One receive time for the batch, written explicitly: the placement counts the bytes of
+      // each record, whose time is this one, so it must be the value the renderer reads back.
+      const receivedAtMs = Date.now();
+      const placed = await this.place(conn, toInsert, receivedAtMs);
+      const rows = toInsert.map(() => '(?,?,?,?,?,FROM_UNIXTIME(? / 1000),?,?,?,?,?,?)').join(',');
+      const params = toInsert.flatMap((b) => {
+        const p = placed.get(blockKey(b));
+        return [
+          b.lamId,
+          b.blockSeq,
+          b.stream,
+          b.ruCount,
+          b.createdAtMs,
+          receivedAtMs,
+          this.nodeId,
+          epoch,
+          b.lamInstance ?? '',
+          b.payload,
+          p?.fileSeq ?? null,
+          p?.recordSeq ?? null,
+        ];
+      });
       await conn.query(
-        `INSERT INTO ledger_block (lam_id, block_seq, stream, ru_count, created_at_ms, received_by, received_epoch, lam_instance, payload) VALUES ${rows}`,
+        `INSERT INTO ledger_block (lam_id, block_seq, stream, ru_count, created_at_ms, received_at, received_by, received_epoch, lam_instance, payload, ipdr_file_seq, ipdr_record_seq) VALUES ${rows}`,
         params,
       );
     }
     // Last, so the lease row is locked only from here to the commit (renewals and planning wait on it).
     await this.checkFence(conn, epoch);
     return outcomes;
+  }
+
+  /** With IPDR on: the file and record of each block to insert, keyed by blockKey. */
+  private async place(
+    conn: Connection,
+    blocks: readonly BlockRecord[],
+    receivedAtMs: number,
+  ): Promise<Map<string, Placement>> {
+    const placed = new Map<string, Placement>();
+    if (!this.placement) return placed;
+    for (const series of SERIES) {
+      const ofSeries = blocks.filter((b) => b.stream === series);
+      if (ofSeries.length === 0) continue;
+      const last = await this.placement.lockNewest(conn, series);
+      const unplaced = ofSeries.map((b) => ({
+        lamId: b.lamId,
+        blockSeq: b.blockSeq,
+        receivedAtMs,
+        rus: JSON.parse(b.payload),
+      }));
+      for (const p of await this.placement.place(conn, last, series, unplaced, receivedAtMs))
+        placed.set(blockKey(p), p);
+    }
+    return placed;
   }
 
   /** The highest block_seq stored for a LAM (0: none), told to it in the Welcome. */

@@ -5,7 +5,7 @@
 import type { Logger } from 'pino';
 import type { AlarmRegistry } from '../../kernel/alarms.js';
 import type { Series } from '../../kernel/block.js';
-import { SERIES } from '../accounting/ipdr/ledger-ipdr.js';
+import { SERIES } from '../../kernel/block.js';
 import type { NodeConfig } from '../config/schema.js';
 import type { Database } from '../replication/database.js';
 import { alarmDue, type ChannelHealth } from './backoff.js';

@@ -53,7 +53,9 @@ export class Database {
       insertIdAsNumber: true,
       decimalAsNumber: true,
       checkDuplicate: false,
-      initSql: 'SET SESSION wsrep_sync_wait = 0',
+      // UTC sessions: TIMESTAMP values written from epoch ms (FROM_UNIXTIME) convert without a
+      // local daylight-saving hour that is ambiguous.
+      initSql: ['SET SESSION wsrep_sync_wait = 0', "SET SESSION time_zone = '+00:00'"],
     });
     // Errors of idle connections are reported on the next use; keep the process alive.
     (this.pool as unknown as NodeJS.EventEmitter).on('error', (err: Error) =>

@@ -33,7 +33,7 @@ describe('fenced ingest commits', () => {
       Date.now() + 60_000,
     ]);
     let held: Fence | null = { leaseName, owner: 'cam-a', epoch: 7 };
-    const ledger = new Ledger(dbs.a, 'cam-a', { current: () => held });
+    const ledger = new Ledger(dbs.a, { nodeId: 'cam-a', fence: { current: () => held } });
     expect(await ledger.storeBatch([block(lam, 1), block(lam, 2)])).toEqual(['stored', 'stored']);
 
     // cam-b acquires the lease on its own member (as its role manager does).

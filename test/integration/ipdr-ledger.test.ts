@@ -6,6 +6,7 @@ import { silentLogger } from '../../kernel/logger.js';
 import { syntheticBlockRus } from '../../lam/synthetic.js';
 import { recorderId } from '../../node/accounting/ipdr/document.js';
 import { IpdrPlanner, IpdrRenderer } from '../../node/accounting/ipdr/ledger-ipdr.js';
+import { IpdrPlacement } from '../../node/accounting/ipdr/placement.js';
 import { verifyIpdrDir } from '../../node/accounting/ipdr/verify.js';
 import { Ledger } from '../../node/accounting/ledger.js';
 import { databasesOnBothMembers } from '../harness/galera.js';
@@ -24,7 +25,7 @@ describe('IPDR rendering from the ledger', () => {
 
   it('both nodes hold byte-identical, valid closed files with every RU exactly once', async () => {
     const lam = uniqueLamId('ipdr');
-    const ledger = new Ledger(dbs.a, 'cam-a');
+    const ledger = new Ledger(dbs.a, { nodeId: 'cam-a' });
     for (let start = 1; start <= 300; start += 50) {
       await ledger.storeBatch(
         Array.from({ length: 50 }, (_, i) => {
@@ -42,7 +43,7 @@ describe('IPDR rendering from the ledger', () => {
       );
     }
     // Unfenced: no node holds a role here, the test is the only planner.
-    const planner = new IpdrPlanner(dbs.a, limits, silentLogger());
+    const planner = new IpdrPlanner(dbs.a, new IpdrPlacement(limits), silentLogger());
     // Plan until everything is placed.
     let now = Date.now();
     for (;;) {

@@ -1,8 +1,9 @@
 /**
- * The IPDR jobs of a node, every `ipdr.intervalMs`: while the node holds the role lease and accepts
- * blocks it also plans (places new blocks into files, closes files; each round's transaction is
- * fenced by the role lease like an ingest batch); every node renders every planned file into its
- * own directories (ledger-ipdr.ts).
+ * The IPDR jobs of a node, every `ipdr.intervalMs`. Ingest batches place their own blocks into
+ * files; while the node holds the role lease and accepts blocks it also plans (places blocks stored
+ * unplaced, closes files whose rotation time passed; each round's transaction is fenced by the role
+ * lease like an ingest batch). Every node renders every planned file into its own directories
+ * (ledger-ipdr.ts).
  */
 import type { Logger } from 'pino';
 import type { AlarmRegistry } from '../../../kernel/alarms.js';
@@ -16,6 +17,7 @@ import type { IngestGate } from '../ingest-gate.js';
 import type { FenceSource } from '../ledger.js';
 import { recorderId } from './document.js';
 import { IpdrPlanner, IpdrRenderer } from './ledger-ipdr.js';
+import { IpdrPlacement } from './placement.js';
 
 export const ALARM_IPDR_FAILURE = 'IpdrRenderFailure';
 
@@ -27,7 +29,20 @@ export interface IpdrJobsDeps {
   alarms: AlarmRegistry;
   /** The role lease: planning commits, like ingest, only under this node's tenure. */
   fence: FenceSource;
+  /** The placement rules the ingest batches use too (ipdrPlacement). */
+  placement: IpdrPlacement;
   log: Logger;
+}
+
+/** The file rules of this node's configuration (the same on both nodes of a pair). */
+export function ipdrPlacement(config: NodeConfig): IpdrPlacement {
+  const { cam } = config;
+  return new IpdrPlacement({
+    fileRotationSize: cam.fileRotationSize,
+    fileRotationTime: cam.fileRotationTime,
+    recorderId: recorderId(cam.ipAddress),
+    version: `2.0 Tandem/${tandemVersion()}`,
+  });
 }
 
 export class IpdrJobs {
@@ -39,19 +54,13 @@ export class IpdrJobs {
 
   constructor(private readonly d: IpdrJobsDeps) {
     const { cam, node } = d.config;
-    const limits = {
-      fileRotationSize: cam.fileRotationSize,
-      fileRotationTime: cam.fileRotationTime,
-      recorderId: recorderId(cam.ipAddress),
-      version: `2.0 Tandem/${tandemVersion()}`,
-    };
     const log = d.log.child({ part: 'ipdr' });
-    this.planner = new IpdrPlanner(d.db, limits, log, d.fence);
+    this.planner = new IpdrPlanner(d.db, d.placement, log, d.fence);
     this.renderer = new IpdrRenderer(
       d.db,
       cam.baseFilePath,
       node.dataDir,
-      { ...limits, compress: cam.fileCompression },
+      { ...d.placement.limits, compress: cam.fileCompression },
       log,
     );
   }

@@ -1,9 +1,9 @@
 /**
  * IPDR files from the replicated ledger.
  *
- * - The planner (only on the node that holds the role lease, checked in the same transaction)
- *   places new ledger blocks into files and closes files, in one transaction per series and round
- *   (plan.ts decides, pure).
+ * - Ingest batches place their own blocks (placement.ts). The planner (only on the node that holds
+ *   the role lease, checked in the same transaction) places blocks stored unplaced (journal replay)
+ *   and closes files whose rotation time passed, in one transaction per series and round.
  * - The renderer (on every node) writes each planned file into `<base>/Primary` or `<base>/Recovery`:
  *   the open file as `.active` (rewritten from the ledger as blocks arrive), a closed file as
  *   `.closed` / `.closed.zip`, each fsync'd before its rename. Its position survives restarts in
@@ -15,48 +15,20 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import type { Series } from '../../../kernel/block.js';
+import { SERIES, type Series } from '../../../kernel/block.js';
 import { writeFileDurably } from '../../../kernel/durable-fs.js';
 import type { Connection, Database } from '../../replication/database.js';
 import { FencedError, type FenceSource, holdsTenure } from '../ledger.js';
 import { writeClosedFile } from './file-output.js';
-import {
-  type PlanLimits,
-  type PlannedFile,
-  planRound,
-  renderPlannedFile,
-  type UnplacedBlock,
-} from './plan.js';
+import { type FileRow, fileFromRow, type IpdrPlacement } from './placement.js';
+import { type PlanLimits, type PlannedFile, renderPlannedFile, type UnplacedBlock } from './plan.js';
 
-export const SERIES: readonly Series[] = ['primary', 'recovery'];
 export const SERIES_DIR: Record<Series, string> = { primary: 'Primary', recovery: 'Recovery' };
-
-interface FileRow {
-  series: Series;
-  file_seq: number;
-  stem: string;
-  opened_at_ms: number;
-  first_record_seq: number;
-  next_record_seq: number;
-  bytes: number;
-  closed_at_ms: number | null;
-}
-
-const fromRow = (r: FileRow): PlannedFile => ({
-  series: r.series,
-  fileSeq: r.file_seq,
-  stem: r.stem,
-  openedAtMs: Number(r.opened_at_ms),
-  firstRecordSeq: Number(r.first_record_seq),
-  nextRecordSeq: Number(r.next_record_seq),
-  bytes: r.bytes,
-  closedAtMs: r.closed_at_ms === null ? null : Number(r.closed_at_ms),
-});
 
 export class IpdrPlanner {
   constructor(
     private readonly db: Database,
-    private readonly limits: PlanLimits,
+    private readonly placement: IpdrPlacement,
     private readonly log: Logger,
     /** The role lease: a round commits only under this node's tenure. Absent: unfenced (tests). */
     private readonly fence?: FenceSource,
@@ -87,11 +59,9 @@ export class IpdrPlanner {
   }
 
   private async planSeries(conn: Connection, series: Series, nowMs: number, batch: number): Promise<number> {
-    const lastRows: FileRow[] = await conn.query(
-      'SELECT * FROM ipdr_file WHERE series = ? ORDER BY file_seq DESC LIMIT 1 FOR UPDATE',
-      [series],
-    );
-    const last = lastRows[0] ? fromRow(lastRows[0]) : null;
+    // The newest file's row is locked first: ingest batches that place their own blocks wait
+    // for this round, and the unplaced rows read next are the latest committed ones.
+    const last = await this.placement.lockNewest(conn, series);
     const rows: { lam_id: string; block_seq: number; received_ms: number; payload: string }[] =
       await conn.query(
         `SELECT lam_id, block_seq, CAST(UNIX_TIMESTAMP(received_at) * 1000 AS UNSIGNED) AS received_ms, payload
@@ -104,30 +74,26 @@ export class IpdrPlanner {
       receivedAtMs: Number(r.received_ms),
       rus: JSON.parse(r.payload),
     }));
-    const step = planRound(series, last, blocks, nowMs, this.limits);
-    for (const f of step.files) {
-      await conn.query(
-        `INSERT INTO ipdr_file (series, file_seq, stem, opened_at_ms, first_record_seq, next_record_seq, bytes, closed_at_ms)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-         ON DUPLICATE KEY UPDATE next_record_seq = VALUES(next_record_seq), bytes = VALUES(bytes), closed_at_ms = VALUES(closed_at_ms)`,
-        [f.series, f.fileSeq, f.stem, f.openedAtMs, f.firstRecordSeq, f.nextRecordSeq, f.bytes, f.closedAtMs],
-      );
-    }
+    const placements = await this.placement.place(conn, last, series, blocks, nowMs);
     // Placements in chunks: one UPDATE joined with a derived table of (block, file, record) rows.
-    for (let i = 0; i < step.placements.length; i += 200) {
-      const chunk = step.placements.slice(i, i + 200);
+    for (let i = 0; i < placements.length; i += 200) {
+      const chunk = placements.slice(i, i + 200);
       const rows = chunk
         .map((_, j) => (j === 0 ? 'SELECT ? AS l, ? AS s, ? AS f, ? AS r' : 'SELECT ?, ?, ?, ?'))
         .join(' UNION ALL ');
-      await conn.query(
+      const res: { affectedRows: number } = await conn.query(
         `UPDATE ledger_block b JOIN (${rows}) v ON b.lam_id = v.l AND b.block_seq = v.s
             SET b.ipdr_file_seq = v.f, b.ipdr_record_seq = v.r WHERE b.ipdr_file_seq IS NULL`,
         chunk.flatMap((p) => [p.lamId, p.blockSeq, p.fileSeq, p.recordSeq]),
       );
+      // Cannot happen while the file row is locked; if it does, roll the round back (alarmed).
+      if (res.affectedRows !== chunk.length)
+        throw new Error(
+          `IPDR planning: ${chunk.length - res.affectedRows} ${series} blocks were already placed`,
+        );
     }
-    if (step.placements.length > 0)
-      this.log.debug({ series, placed: step.placements.length }, 'IPDR blocks placed');
-    return step.placements.length;
+    if (placements.length > 0) this.log.debug({ series, placed: placements.length }, 'IPDR blocks placed');
+    return placements.length;
   }
 }
 
@@ -173,7 +139,7 @@ export class IpdrRenderer {
         [series, st.closedThrough],
       );
       for (const row of files) {
-        const file = fromRow(row);
+        const file = fileFromRow(row);
         const dir = join(this.baseDir, SERIES_DIR[series]);
         if (file.closedAtMs === null) {
           // Rewrite the .active file only when records were added to it since the last round.
