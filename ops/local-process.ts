@@ -31,7 +31,9 @@ export class CliProcess {
   ) {}
 
   start(): void {
-    const argv = [CLI, ...this.cliArgs()];
+    // TANDEM_CPU_PROF_DIR=<dir>: each process writes a V8 CPU profile there when it stops (bench/).
+    const prof = process.env.TANDEM_CPU_PROF_DIR;
+    const argv = [...(prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : []), CLI, ...this.cliArgs()];
     // `ip netns exec` execs the command in place: the pid is the node's own.
     this.daemon = this.netns
       ? spawnDaemon(this.name, 'ip', ['netns', 'exec', this.netns, process.execPath, ...argv], {
