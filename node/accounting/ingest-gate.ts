@@ -15,6 +15,7 @@ import { type Database, isRejectedForGood } from '../replication/database.js';
 import { describeDbError } from '../replication/db-errors.js';
 import type { MemberHealthMonitor } from '../replication/member-health.js';
 import { DtpServer } from './dtp-server.js';
+import { type GateFacts, gateReadiness, gateRefusal } from './gate-decision.js';
 import { conflictReason, GroupCommitter } from './ingest.js';
 import { Journal } from './journal.js';
 import { JournalCheckpoint } from './journal-checkpoint.js';
@@ -115,7 +116,7 @@ export class IngestGate {
 
   /** Why blocks are refused right now, or undefined when they are accepted. */
   refusal(): string | undefined {
-    return this.notReady() ?? (this.listen.failures > 0 ? this.listenRefusal() : this.ownership.refusal());
+    return gateRefusal(this.facts(true));
   }
 
   /**
@@ -123,16 +124,19 @@ export class IngestGate {
    * Listeners count only until their retry time, so the role manager can take the role again.
    */
   readiness(): { ready: boolean; reason: string } {
-    const why = this.notReady() ?? (Date.now() < this.listen.retryAtMs ? this.listenRefusal() : undefined);
-    return why ? { ready: false, reason: why } : { ready: true, reason: '' };
+    return gateReadiness(this.facts(false));
   }
 
-  private notReady(): string | undefined {
-    if (this.stopping) return 'CAM is shutting down';
-    const h = this.d.health.health;
-    if (!h.writable) return h.reason;
-    if (this.replaying || this.needsReplay) return this.replayRefusal();
-    return undefined;
+  private facts(withOwnership: boolean): GateFacts {
+    return {
+      stopping: this.stopping,
+      member: this.d.health.health,
+      replayPending: this.replaying || this.needsReplay,
+      replayError: this.replayError,
+      listen: this.listen,
+      ownership: withOwnership ? this.ownership.refusal() : undefined,
+      nowMs: Date.now(),
+    };
   }
 
   /** The member's writability changed: stop at once when lost, replay first when back. */
@@ -240,16 +244,6 @@ export class IngestGate {
   private listenOk(): void {
     if (this.listen.failures > 0) this.d.alarms.clear(ALARM_LISTEN_FAILURE, 'DTP listeners open');
     this.listen = { failures: 0, retryAtMs: 0, error: '' };
-  }
-
-  private listenRefusal(): string {
-    return `DTP listeners could not be opened: ${this.listen.error}`;
-  }
-
-  private replayRefusal(): string {
-    return this.replayError
-      ? `CAM is replaying its journal into the ledger (last attempt: ${this.replayError})`
-      : 'CAM is replaying its journal into the ledger';
   }
 
   private async replay(): Promise<void> {
