@@ -24,7 +24,16 @@ export interface PlacedBlock {
   rus: RecordingUnit[];
 }
 
-export class DeliveryStore {
+/** What the TCP feed reads and writes (DeliveryStore; FakeFeedTables in memory for tests). */
+export interface FeedTables {
+  feedPosition(series: Series): Promise<FeedPosition>;
+  /** Positions only move forward. */
+  saveFeedPosition(series: Series, p: FeedPosition, node: string): Promise<void>;
+  nextRecordSeq(series: Series): Promise<number>;
+  placedBlocksFrom(series: Series, from: number, limit: number): Promise<PlacedBlock[]>;
+}
+
+export class DeliveryStore implements FeedTables {
   constructor(private readonly db: Database) {}
 
   /**

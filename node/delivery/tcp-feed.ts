@@ -1,6 +1,6 @@
 /**
  * The near-real-time TCP feed to the OSS (Table 2: TCP/IP Enabled, address, Primary/Recovery Host
- * Port): one connection per series from the active node, IPDR records as the planner places them,
+ * Port): one connection per series from the active node, IPDR records as they are placed,
  * framed with their series record numbers (feed-protocol.ts, docs/oss.md). Positions live in the
  * replicated database, so a new active node resumes where the old one stopped.
  */
@@ -12,7 +12,7 @@ import { ipdrTime } from '../accounting/ipdr/document.js';
 import { renderRecord } from '../accounting/ipdr/record.js';
 import type { DeliveryConfig } from '../config/schema.js';
 import { type ChannelHealth, healthyChannel, onFailure, onSuccess, retryDelayMs } from './backoff.js';
-import type { DeliveryStore } from './delivery-store.js';
+import type { FeedTables } from './delivery-store.js';
 import {
   encodeHeartbeat,
   encodeHello,
@@ -28,7 +28,7 @@ export interface FeedOptions {
   port: number;
   nodeId: string;
   delivery: DeliveryConfig;
-  store: DeliveryStore;
+  store: FeedTables;
   log: Logger;
 }
 
@@ -124,6 +124,10 @@ export class FeedChannel {
           const msg = parseCollectorLine(line);
           if (msg.kind === 'resume') {
             requested = msg.next;
+            // The collector has every record below the one it asks for: that is a confirmation
+            // too (else an ACK lost with a dropped connection would leave the position behind
+            // for good when no new record follows).
+            this.confirmed = Math.max(this.confirmed, msg.next - 1);
             gotResume?.();
           } else this.confirmed = Math.max(this.confirmed, msg.seq);
         }
