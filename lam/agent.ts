@@ -14,13 +14,15 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { AlarmRegistry } from '../kernel/alarms.js';
-import type { BlockRecord } from '../kernel/block.js';
+import type { BlockRecord, Series } from '../kernel/block.js';
 import { DiskMonitor } from '../kernel/disk-monitor.js';
+import { tandemVersion } from '../kernel/version.js';
 import type { WireError, WireWelcome } from '../proto/dtp.js';
 import { checkRecordingUnit, type RecordingUnit } from '../proto/ru.js';
 import { type OpenBlock as Block, BlockAssembler } from './block-assembler.js';
 import type { LamAgentConfig, LamConfig } from './config.js';
 import { DtpSender } from './dtp-client.js';
+import { LamMetrics } from './metrics.js';
 import { SeqStore } from './seq-store.js';
 import { Spool, type SpoolFile, type SpoolOpenReport } from './spool.js';
 
@@ -69,6 +71,8 @@ export interface LamAgentOptions {
 export class LamAgent {
   readonly alarms: AlarmRegistry;
   readonly spoolDir: string;
+  /** Prometheus metrics of this agent (served at GET /metrics by the LAM API). */
+  readonly metrics: LamMetrics;
   readonly counters = {
     rusSubmitted: 0,
     rusDurable: 0,
@@ -87,6 +91,8 @@ export class LamAgent {
     sequenceMoves: 0,
   };
   private readonly ruCountOf = new Map<number, number>();
+  /** When each in-flight block was first sent, by stream: the ack latency histogram's start. */
+  private readonly sentAt = { primary: new Map<number, number>(), recovery: new Map<number, number>() };
   private spool!: Spool;
   private seqs!: SeqStore;
   private primary!: DtpSender;
@@ -110,6 +116,7 @@ export class LamAgent {
     this.alarms = opts.alarms ?? new AlarmRegistry(opts.log);
     this.spoolDir = join(opts.lam.baseFilePath, opts.lam.componentName);
     this.blocks = new BlockAssembler(opts.lam.rusPerBlock);
+    this.metrics = new LamMetrics(opts.lam.componentName, tandemVersion(), this);
   }
 
   get lamId(): string {
@@ -321,14 +328,23 @@ export class LamAgent {
     this.ownedByPrimary.add(block.blockSeq);
     this.ruCountOf.set(block.blockSeq, rus.length);
     this.counters.blocksSentPrimary++;
+    this.sentAt.primary.set(block.blockSeq, performance.now());
     this.primary.send({ blockSeq: block.blockSeq, createdAtMs: block.createdAtMs, rus });
   }
 
   private onPrimaryAck(seq: number): void {
     this.ownedByPrimary.delete(seq);
     this.counters.blocksAckedPrimary++;
+    this.observeAck('primary', seq);
     this.countAckedRus(seq);
     this.spool.markAcked(seq);
+  }
+
+  private observeAck(stream: Series, seq: number): void {
+    const at = this.sentAt[stream].get(seq);
+    if (at === undefined) return;
+    this.sentAt[stream].delete(seq);
+    this.metrics.blockAcked(stream, (performance.now() - at) / 1000);
   }
 
   private countAckedRus(seq: number): void {
@@ -340,6 +356,7 @@ export class LamAgent {
   private onRecoveryAck(seq: number): void {
     this.recoveryInFlight.delete(seq);
     this.counters.blocksAckedRecovery++;
+    this.observeAck('recovery', seq);
     this.countAckedRus(seq);
     this.spool.markAcked(seq);
     void this.pumpRecovery();
@@ -378,6 +395,8 @@ export class LamAgent {
     const block = stream.forget(seq);
     this.ownedByPrimary.delete(seq);
     this.recoveryInFlight.delete(seq);
+    this.sentAt.primary.delete(seq);
+    this.sentAt.recovery.delete(seq);
     this.counters.blocksRejectedByCam++;
     const path = join(this.spool.quarantineDir, `block-${seq}.json`);
     await writeFile(
@@ -413,6 +432,7 @@ export class LamAgent {
         this.counters.blocksSentRecovery++;
         const rus = JSON.parse(block.payload) as RecordingUnit[];
         this.ruCountOf.set(block.blockSeq, rus.length);
+        this.sentAt.recovery.set(block.blockSeq, performance.now());
         this.recovery.send({ blockSeq: block.blockSeq, createdAtMs: block.createdAtMs, rus });
       }
     } catch (err) {

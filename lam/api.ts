@@ -2,10 +2,12 @@
  * The LAM's local API, for the SIP application (and `tandem lam inject`):
  *   POST /rus[?durable=true]   body: one RU or an array of RUs (docs/ru-format.md)
  *   GET  /status
+ *   GET  /metrics               Prometheus text exposition (docs/metrics.md)
  * Listens on loopback host:port or on a Unix socket path.
  */
 import { rmSync } from 'node:fs';
 import Fastify, { type FastifyInstance } from 'fastify';
+import { exposition } from '../kernel/metrics.js';
 import type { LamAgent } from './agent.js';
 import { RuRejected } from './agent.js';
 
@@ -32,6 +34,10 @@ export class LamApi {
       }
     });
     this.app.get('/status', async () => agent.status());
+    this.app.get('/metrics', async (_req, reply) => {
+      const { contentType, body } = await exposition(agent.metrics.registry);
+      return reply.type(contentType).send(body);
+    });
   }
 
   async start(): Promise<void> {

@@ -18,6 +18,7 @@ import { Ledger } from './accounting/ledger.js';
 import { type AdminCommand, AdminServer } from './api/admin-server.js';
 import type { NodeConfig } from './config/schema.js';
 import { Delivery } from './delivery/delivery.js';
+import { NodeMetrics } from './metrics/node-metrics.js';
 import { startNodeDiskMonitors } from './node-disks.js';
 import { Database } from './replication/database.js';
 import { prepareDatabase } from './replication/database-ready.js';
@@ -30,6 +31,7 @@ export class CamNode implements NodeFacts {
   readonly health: MemberHealthMonitor;
   readonly ingest: IngestGate;
   readonly role: RoleRuntime;
+  readonly metrics: NodeMetrics;
   private readonly ipdr: IpdrJobs | undefined;
   private delivery: Delivery | undefined;
   private admin: AdminServer | undefined;
@@ -41,6 +43,7 @@ export class CamNode implements NodeFacts {
     private readonly log: Logger,
   ) {
     this.alarms = new AlarmRegistry(log);
+    this.metrics = new NodeMetrics(config.node.id, tandemVersion(), this);
     this.db = new Database(config.database, log.child({ part: 'db' }));
     this.health = new MemberHealthMonitor(
       this.db,
@@ -61,6 +64,7 @@ export class CamNode implements NodeFacts {
       replayLedger: new Ledger(this.db, { nodeId: config.node.id }),
       health: this.health,
       alarms: this.alarms,
+      observer: this.metrics,
       log,
     });
     if (placement)
@@ -72,6 +76,7 @@ export class CamNode implements NodeFacts {
         ingest: this.ingest,
         alarms: this.alarms,
         fence: this.role,
+        observer: this.metrics,
         log,
       });
   }
@@ -79,12 +84,13 @@ export class CamNode implements NodeFacts {
   async start(): Promise<void> {
     const { config, log } = this;
     log.info({ nodeId: config.node.id, version: tandemVersion() }, 'CAM node starting');
-    this.admin = new AdminServer(
-      config.node.adminListen,
-      () => this.status(),
-      log.child({ part: 'api' }),
-      (c) => this.command(c),
-    );
+    this.admin = new AdminServer({
+      listen: config.node.adminListen,
+      node: this,
+      alarms: this.alarms,
+      metrics: this.metrics.registry,
+      log: log.child({ part: 'api' }),
+    });
     await this.admin.start();
     this.disks = await startNodeDiskMonitors(config, this.alarms, log);
     await this.role.startBeforeDatabase(this);
@@ -95,14 +101,15 @@ export class CamNode implements NodeFacts {
     this.onHealthChange(this.health.health.writable, this.health.health.reason);
     this.health.start();
     if (this.ipdr)
-      this.delivery = new Delivery(
+      this.delivery = new Delivery({
         config,
-        this.db,
-        (series) => this.ipdr!.closedThrough(series),
-        () => this.isActive(),
-        this.alarms,
-        log.child({ part: 'delivery' }),
-      );
+        db: this.db,
+        rendered: this.ipdr,
+        node: this,
+        alarms: this.alarms,
+        observer: this.metrics,
+        log: log.child({ part: 'delivery' }),
+      });
     const jobs = this.delivery ? [this.delivery] : [];
     await this.role.startRole(this.ingest, jobs);
     this.ipdr?.start();
@@ -191,3 +198,5 @@ export class CamNode implements NodeFacts {
     this.ingest.onDatabaseChange(writable, reason);
   }
 }
+
+export type CamStatus = ReturnType<CamNode['status']>;

@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # Installs what Tandem's tests, demo and benchmarks need on a fresh Debian 12 machine:
 # Debian packages (MariaDB + Galera + garbd, rsync for state transfers, xmllint, vsftpd + openssl
-# for the FTP delivery tests, keepalived + arping for the logical IP) and the npm
+# for the FTP delivery tests, keepalived + arping for the logical IP, prometheus + promtool for the
+# metrics test) and the npm
 # packages of package-lock.json. Idempotent: a second run installs nothing new.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PACKAGES=(
   mariadb-server mariadb-client mariadb-backup galera-4 galera-arbitrator-4
-  rsync libxml2-utils iproute2 procps vsftpd openssl keepalived arping
+  rsync libxml2-utils iproute2 procps vsftpd openssl keepalived arping prometheus
 )
 
 missing=()
@@ -26,6 +27,10 @@ fi
 # server is not used (stop it if the package started one, so it holds no memory).
 if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet mariadb 2>/dev/null; then
   systemctl stop mariadb || true
+fi
+# Likewise the distro's Prometheus service: tests start their own on a free loopback port.
+if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet prometheus 2>/dev/null; then
+  systemctl stop prometheus || true
 fi
 
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then

@@ -13,6 +13,7 @@ import {
   type LamFrame,
   type WireError,
 } from '../../proto/dtp.js';
+import type { NodeObserver } from '../metrics/observer.js';
 import { isUnavailable } from '../replication/database.js';
 import { describeDbError } from '../replication/db-errors.js';
 import { DtpSession, type SessionAction, type SessionEvent } from './dtp-session.js';
@@ -35,6 +36,8 @@ export interface DtpServerOptions {
   store: (block: BlockRecord) => Promise<AckOutcome>;
   /** The highest block_seq stored for a LAM, told to it in the Welcome (a reset LAM moves past it). */
   highestStoredSeq: (lamId: string) => Promise<number>;
+  /** Ack latencies (metrics). */
+  observer?: Pick<NodeObserver, 'blockAcked'>;
   log: Logger;
 }
 
@@ -213,14 +216,19 @@ export class DtpServer {
             },
           });
           return;
-        case 'store':
+        case 'store': {
           this.counters.blocksReceived++;
           if (info) info.inFlight = session.blocksInFlight;
+          const receivedAt = performance.now();
           this.opts.store(a.block).then(
-            (outcome) => run({ kind: 'stored', blockSeq: a.block.blockSeq, outcome }),
+            (outcome) => {
+              this.opts.observer?.blockAcked(port, (performance.now() - receivedAt) / 1000);
+              run({ kind: 'stored', blockSeq: a.block.blockSeq, outcome });
+            },
             (err: unknown) => run({ kind: 'store-failed', error: storeFailure(a.block.blockSeq, err) }),
           );
           return;
+        }
         case 'ack':
           if (info) {
             info.inFlight = session.blocksInFlight;

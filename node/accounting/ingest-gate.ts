@@ -11,6 +11,7 @@ import type { Logger } from 'pino';
 import type { AlarmRegistry } from '../../kernel/alarms.js';
 import { sleep } from '../../kernel/process.js';
 import type { NodeConfig } from '../config/schema.js';
+import type { NodeObserver } from '../metrics/observer.js';
 import { type Database, isRejectedForGood } from '../replication/database.js';
 import { describeDbError } from '../replication/db-errors.js';
 import type { MemberHealthMonitor } from '../replication/member-health.js';
@@ -46,6 +47,8 @@ export interface IngestGateDeps {
   replayLedger: Ledger;
   health: MemberHealthMonitor;
   alarms: AlarmRegistry;
+  /** Ack latencies, batch sizes and commit times (metrics). */
+  observer?: NodeObserver;
   log: Logger;
 }
 
@@ -94,6 +97,7 @@ export class IngestGate {
         onBatchStored: () => alarms.clear(ALARM_JOURNAL_FAILURE, 'journal writes succeed again'),
         // Stays raised: only an operator can tell a reinstalled LAM from a second host or a forger.
         onSequenceConflict: (block) => alarms.raise(ALARM_SEQUENCE_CONFLICT, 'major', conflictReason(block)),
+        observer: this.d.observer,
       },
       log.child({ part: 'ingest' }),
     );
@@ -110,6 +114,7 @@ export class IngestGate {
       isKnownLam: config.ingest.requireKnownLams ? (id) => lams.isKnown(id) : undefined,
       store: (block) => this.committer!.submit(block),
       highestStoredSeq: (lamId) => this.d.ledger.highestSeq(lamId),
+      observer: this.d.observer,
       log: log.child({ part: 'dtp' }),
     });
   }

@@ -5,6 +5,7 @@
  */
 import type { Logger } from 'pino';
 import type { BlockRecord } from '../../kernel/block.js';
+import type { NodeObserver } from '../metrics/observer.js';
 import type { AckOutcome, StoreOutcome } from './ledger.js';
 
 export interface BatchStore {
@@ -53,6 +54,8 @@ export interface GroupCommitOptions {
   onBatchStored?: () => void;
   /** A block's key is stored with other RUs (alarm it: records of a LAM are being refused). */
   onSequenceConflict?: (block: BlockRecord) => void;
+  /** Batch sizes and commit times (metrics). */
+  observer?: Pick<NodeObserver, 'batchCommitted'>;
 }
 
 interface Pending {
@@ -125,6 +128,7 @@ export class GroupCommitter {
       const batch = this.queue.splice(0, this.opts.maxBatchBlocks);
       this.stats.queued = this.queue.length;
       const blocks = batch.map((p) => p.block);
+      const startedAt = performance.now();
       // Journal and ledger in parallel: the ack waits for both, and a block in only one of
       // them was never acknowledged, so the LAM resends it and dedupe absorbs the copy.
       const [journaled, stored] = await Promise.allSettled([
@@ -134,6 +138,7 @@ export class GroupCommitter {
       if (journaled.status === 'rejected') {
         this.fail(batch, journaled.reason);
       } else if (stored.status === 'fulfilled') {
+        this.opts.observer?.batchCommitted(batch.length, (performance.now() - startedAt) / 1000);
         this.settle(batch, stored.value);
       } else if (this.opts.isRejectedForGood?.(stored.reason)) {
         // One poison block must not fail the others: store them one by one; only the block the

@@ -1,36 +1,62 @@
 /**
- * The node's admin HTTP API (loopback by default): `GET /status`, `GET /health`, and the operator
+ * The node's admin HTTP API (loopback by default): `GET /status`, `GET /health`, `GET /metrics`
+ * (Prometheus, docs/metrics.md), `GET /alarms` (active alarms and their history), and the operator
  * commands of the pair: `POST /commands/{switchover,failover,restore,maintenance}`.
  */
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import type { AlarmEvent, AlarmRegistry } from '../../kernel/alarms.js';
+import { exposition, type Registry } from '../../kernel/metrics.js';
+
+/** What the API serves and acts on: the node. */
+export interface AdminTarget {
+  status(): { accepting: boolean; refusal: string | null };
+  /** An operator command; throws with the reason when refused. */
+  command(c: AdminCommand): Promise<unknown>;
+}
+
+export interface AdminServerDeps {
+  /** host:port (node.adminListen). */
+  listen: string;
+  node: AdminTarget;
+  alarms: AlarmRegistry;
+  metrics: Registry;
+  log: Logger;
+}
 
 export class AdminServer {
   private readonly app: FastifyInstance;
+  private readonly listen: string;
+  private readonly log: Logger;
 
-  constructor(
-    private readonly listen: string,
-    status: () => unknown,
-    private readonly log: Logger,
-    command?: (c: AdminCommand) => Promise<unknown>,
-  ) {
+  constructor(d: AdminServerDeps) {
+    this.listen = d.listen;
+    this.log = d.log;
     this.app = Fastify({ logger: false });
     this.app.post<{ Params: { name: string }; Body: unknown }>('/commands/:name', async (req, reply) => {
       const parsed = parseCommand(req.params.name, req.body);
       if ('error' in parsed) return reply.code(400).send({ error: parsed.error });
-      if (!command) return reply.code(409).send({ error: 'this node takes no commands' });
       try {
-        const result = await command(parsed.command);
+        const result = await d.node.command(parsed.command);
         this.log.info({ command: parsed.command }, 'operator command accepted');
         return { ok: true, result };
       } catch (err) {
         return reply.code(409).send({ error: (err as Error).message });
       }
     });
-    this.app.get('/status', async () => status());
+    this.app.get('/status', async () => d.node.status());
     this.app.get('/health', async (_req, reply) => {
-      const s = status() as { accepting: boolean; refusal: string | null };
+      const s = d.node.status();
       return reply.code(s.accepting ? 200 : 503).send({ accepting: s.accepting, refusal: s.refusal });
+    });
+    this.app.get('/metrics', async (_req, reply) => {
+      const m = await exposition(d.metrics);
+      return reply.header('content-type', m.contentType).send(m.body);
+    });
+    this.app.get<{ Querystring: Record<string, string | undefined> }>('/alarms', async (req, reply) => {
+      const filter = parseAlarmFilter(req.query);
+      if ('error' in filter) return reply.code(400).send({ error: filter.error });
+      return { active: d.alarms.list(), history: filterAlarmEvents(d.alarms.events(), filter.filter) };
     });
   }
 
@@ -78,4 +104,46 @@ export function parseCommand(name: string, body: unknown): { command: AdminComma
         error: `unknown command ${JSON.stringify(name)}; allowed: switchover, failover, restore, maintenance`,
       };
   }
+}
+
+export interface AlarmFilter {
+  name?: string;
+  kind?: AlarmEvent['kind'];
+  /** ISO time: only events at or after it. */
+  since?: string;
+}
+
+/** Checks `GET /alarms?name=&kind=&since=`; the error names the parameter that was wrong. */
+export function parseAlarmFilter(
+  q: Record<string, string | undefined>,
+): { filter: AlarmFilter } | { error: string } {
+  const known = new Set(['name', 'kind', 'since']);
+  for (const k of Object.keys(q))
+    if (!known.has(k)) return { error: `unknown parameter ${JSON.stringify(k)}; allowed: name, kind, since` };
+  const filter: AlarmFilter = {};
+  if (q.name !== undefined) {
+    if (!/^[A-Za-z0-9]{1,64}$/.test(q.name))
+      return { error: `name: ${JSON.stringify(q.name)} is not an alarm name` };
+    filter.name = q.name;
+  }
+  if (q.kind !== undefined) {
+    if (q.kind !== 'raised' && q.kind !== 'cleared' && q.kind !== 'updated')
+      return { error: `kind: ${JSON.stringify(q.kind)}; allowed: raised, cleared, updated` };
+    filter.kind = q.kind;
+  }
+  if (q.since !== undefined) {
+    const ms = Date.parse(q.since);
+    if (Number.isNaN(ms)) return { error: `since: ${JSON.stringify(q.since)} is not an ISO 8601 time` };
+    filter.since = new Date(ms).toISOString();
+  }
+  return { filter };
+}
+
+export function filterAlarmEvents(events: readonly AlarmEvent[], f: AlarmFilter): AlarmEvent[] {
+  return events.filter(
+    (e) =>
+      (f.name === undefined || e.alarm.name === f.name) &&
+      (f.kind === undefined || e.kind === f.kind) &&
+      (f.since === undefined || e.at >= f.since),
+  );
 }

@@ -7,6 +7,7 @@ import type { AlarmRegistry } from '../../kernel/alarms.js';
 import type { Series } from '../../kernel/block.js';
 import { SERIES } from '../../kernel/block.js';
 import type { NodeConfig } from '../config/schema.js';
+import type { NodeObserver } from '../metrics/observer.js';
 import type { Database } from '../replication/database.js';
 import { alarmDue, type ChannelHealth } from './backoff.js';
 import { DeliveryStore } from './delivery-store.js';
@@ -23,6 +24,18 @@ const healthStatus = (h: ChannelHealth) => ({
   failingSince: iso(h.failingSinceMs),
 });
 
+export interface DeliveryDeps {
+  config: NodeConfig;
+  db: Database;
+  /** Closed IPDR files of a series up to this number are on this node's disk (the renderer). */
+  rendered: { closedThrough(series: Series): number };
+  /** The node: it delivers only while it is active. */
+  node: { isActive(): boolean };
+  alarms: AlarmRegistry;
+  observer?: Pick<NodeObserver, 'feedWritten'>;
+  log: Logger;
+}
+
 export class Delivery {
   private readonly ftp: FtpPusher | undefined;
   private readonly feeds: FeedChannel[] = [];
@@ -30,15 +43,17 @@ export class Delivery {
   private running = false;
   private active = false;
 
-  constructor(
-    private readonly config: NodeConfig,
-    db: Database,
-    renderedThrough: (series: Series) => number,
-    private readonly isActive: () => boolean,
-    private readonly alarms: AlarmRegistry,
-    private readonly log: Logger,
-  ) {
-    const store = new DeliveryStore(db);
+  private readonly config: NodeConfig;
+  private readonly alarms: AlarmRegistry;
+  private readonly log: Logger;
+
+  constructor(private readonly d: DeliveryDeps) {
+    const { config, alarms, log } = d;
+    this.config = config;
+    this.alarms = alarms;
+    this.log = log;
+    const store = new DeliveryStore(d.db);
+    const renderedThrough = (series: Series) => d.rendered.closedThrough(series);
     const { cam, delivery, node } = config;
     if (cam.ftpPushEnabled)
       this.ftp = new FtpPusher({
@@ -59,6 +74,7 @@ export class Delivery {
             nodeId: node.id,
             delivery,
             store,
+            observer: d.observer,
             log: log.child({ channel: 'feed', series }),
           }),
         );
@@ -93,7 +109,7 @@ export class Delivery {
     if (this.running) return;
     this.running = true;
     try {
-      this.active = this.isActive();
+      this.active = this.d.node.isActive();
       for (const f of this.feeds) f.setActive(this.active);
       if (this.ftp) {
         await this.ftp.round(this.active).catch((err) => {

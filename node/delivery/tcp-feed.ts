@@ -11,6 +11,7 @@ import { sleep } from '../../kernel/process.js';
 import { ipdrTime } from '../accounting/ipdr/document.js';
 import { renderRecord } from '../accounting/ipdr/record.js';
 import type { DeliveryConfig } from '../config/schema.js';
+import type { NodeObserver } from '../metrics/observer.js';
 import { type ChannelHealth, healthyChannel, onFailure, onSuccess, retryDelayMs } from './backoff.js';
 import type { FeedTables } from './delivery-store.js';
 import {
@@ -29,6 +30,8 @@ export interface FeedOptions {
   nodeId: string;
   delivery: DeliveryConfig;
   store: FeedTables;
+  /** Records written and their lag (metrics). */
+  observer?: Pick<NodeObserver, 'feedWritten'>;
   log: Logger;
 }
 
@@ -165,7 +168,9 @@ export class FeedChannel {
       // One write per batch (not per record): the socket takes it in one go, back-pressure included.
       const frames: Buffer[] = [];
       let last = next - 1;
+      const receivedAt: number[] = []; // per block written (metrics)
       for (const b of blocks) {
+        const before = frames.length;
         for (let i = 0; i < b.rus.length; i++) {
           const seq = b.firstRecordSeq + i;
           if (seq < next) continue;
@@ -174,10 +179,13 @@ export class FeedChannel {
           );
           last = seq;
         }
+        if (frames.length > before) receivedAt.push(b.receivedAtMs);
       }
       const sent = frames.length;
       if (sent > 0) {
         await write(socket, Buffer.concat(frames));
+        const writtenAtMs = Date.now();
+        for (const ms of receivedAt) this.o.observer?.feedWritten(series, (writtenAtMs - ms) / 1000);
         this.recordsSent += sent;
         this.written = last;
         next = last + 1;

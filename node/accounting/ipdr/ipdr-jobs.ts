@@ -11,6 +11,7 @@ import type { Series } from '../../../kernel/block.js';
 import { sleep } from '../../../kernel/process.js';
 import { tandemVersion } from '../../../kernel/version.js';
 import type { NodeConfig } from '../../config/schema.js';
+import type { NodeObserver } from '../../metrics/observer.js';
 import type { Database } from '../../replication/database.js';
 import type { MemberHealthMonitor } from '../../replication/member-health.js';
 import type { IngestGate } from '../ingest-gate.js';
@@ -31,6 +32,7 @@ export interface IpdrJobsDeps {
   fence: FenceSource;
   /** The placement rules the ingest batches use too (ipdrPlacement). */
   placement: IpdrPlacement;
+  observer?: Pick<NodeObserver, 'fileRendered'>;
   log: Logger;
 }
 
@@ -62,6 +64,7 @@ export class IpdrJobs {
       node.dataDir,
       { ...d.placement.limits, compress: cam.fileCompression },
       log,
+      d.observer,
     );
   }
 

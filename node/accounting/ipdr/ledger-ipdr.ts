@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { SERIES, type Series } from '../../../kernel/block.js';
 import { writeFileDurably } from '../../../kernel/durable-fs.js';
+import type { NodeObserver } from '../../metrics/observer.js';
 import type { Connection, Database } from '../../replication/database.js';
 import { FencedError, type FenceSource, holdsTenure } from '../ledger.js';
 import { writeClosedFile } from './file-output.js';
@@ -112,6 +113,7 @@ export class IpdrRenderer {
     private readonly stateDir: string,
     private readonly limits: PlanLimits & { compress: boolean },
     private readonly log: Logger,
+    private readonly observer?: Pick<NodeObserver, 'fileRendered'>,
   ) {
     for (const s of SERIES) {
       mkdirSync(join(baseDir, SERIES_DIR[s]), { recursive: true });
@@ -150,6 +152,7 @@ export class IpdrRenderer {
           }
           break; // files after an open one do not exist yet
         }
+        const startedAt = performance.now();
         const content = await this.content(file);
         await writeClosedFile(
           dir,
@@ -157,6 +160,7 @@ export class IpdrRenderer {
           content,
           this.limits.compress,
         );
+        this.observer?.fileRendered(series, (performance.now() - startedAt) / 1000);
         this.log.info({ series, file: file.stem, seq: file.fileSeq }, 'IPDR file closed');
         st.closedThrough = file.fileSeq;
         await writeFileDurably(this.statePath(series), JSON.stringify(st));
