@@ -5,7 +5,10 @@
  * and the TCP feed are on (a confirming collector in this process, `--feed 0` turns it off): the
  * feed's lag is the RUs acked but not yet at the collector, sampled every 250 ms.
  *
- *   npm run build && node dist/bench/ingest.js [--seconds 10] [--outstanding 16] [--feed 1]
+ * Events can go to NATS (`--nats 1`: a local nats-server, `--nats 2`: a NATS address where nothing
+ * listens, i.e. the server down; default 0: events off), to show that NATS does not slow acks.
+ *
+ *   npm run build && node dist/bench/ingest.js [--seconds 10] [--outstanding 16] [--feed 1] [--nats 0]
  *
  * Results go to stdout as Markdown and to bench/results/ingest-<timestamp>.json.
  */
@@ -20,8 +23,9 @@ import { syntheticBlockRus } from '../lam/synthetic.js';
 import { databaseSchema } from '../node/config/schema.js';
 import { Database } from '../node/replication/database.js';
 import { migrate } from '../node/replication/migrations.js';
-import { CamProcess } from '../ops/local-cam.js';
+import { CamProcess, freePort } from '../ops/local-cam.js';
 import { LocalGaleraCluster } from '../ops/local-cluster.js';
+import { LocalNatsServer } from '../ops/local-nats.js';
 import { OssCollector } from '../ops/oss-collector.js';
 import { arg, percentile, runBench, writeResults } from './common.js';
 
@@ -177,12 +181,14 @@ async function main(): Promise<void> {
   const seconds = arg('seconds', 10);
   const outstanding = arg('outstanding', 16);
   const withFeed = arg('feed', 1) === 1;
+  const natsMode = (['off', 'up', 'down'] as const)[arg('nats', 0)] ?? 'off';
   const base = '/tmp/tandem-bench';
   // Every run starts from an empty state it owns (an old journal would be replayed, then planned).
   rmSync(base, { recursive: true, force: true });
   const cluster = new LocalGaleraCluster({ baseDir: join(base, 'galera'), basePort: 28300 });
   let cam: CamProcess | undefined;
   let collector: OssCollector | undefined;
+  let nats: LocalNatsServer | undefined;
   const loadBefore = loadavg();
   try {
     await cluster.start();
@@ -190,11 +196,25 @@ async function main(): Promise<void> {
     const db = new Database(databaseSchema.parse({ ...conn, name: database }), silentLogger());
     await migrate(db, silentLogger());
     await db.close();
-    let extra: Record<string, Record<string, unknown>> | undefined;
+    let extra: Record<string, Record<string, unknown>> = {};
+    if (natsMode === 'up') {
+      nats = new LocalNatsServer({
+        dir: join(base, 'nats'),
+        port: await freePort(),
+        monitorPort: await freePort(),
+      });
+      await nats.start();
+    }
+    if (natsMode !== 'off')
+      extra.events = {
+        natsServers: nats?.address ?? `127.0.0.1:${await freePort()}`,
+        jetstream: natsMode === 'up',
+      };
     if (withFeed) {
       const started = await OssCollector.onFreePorts(mkdtempSync(join(tmpdir(), 'tandem-bench-collector-')));
       collector = started.collector;
       extra = {
+        ...extra,
         cam: {
           tcpIpEnabled: true,
           tcpIpAddress: '127.0.0.1',
@@ -220,6 +240,7 @@ async function main(): Promise<void> {
     for (const n of [1, 4, 16]) results.push(await runStreams(cam, n, seconds, outstanding, feed));
     const status = (await cam.status()) as {
       ingest: { batches: number; blocksStored: number; maxBatchBlocksSeen: number };
+      events: { connected: boolean; published: number; buffered: number; dropped: number };
     };
     const loadAfter = loadavg();
 
@@ -228,7 +249,7 @@ async function main(): Promise<void> {
       `machine: ${cpus().length} × ${cpus()[0]?.model ?? '?'}; load average before ${loadBefore.map((l) => l.toFixed(2)).join(' ')}, after ${loadAfter.map((l) => l.toFixed(2)).join(' ')}`,
       `payload: blocks of ${RUS_PER_BLOCK} synthetic RUs (~${Math.round(JSON.stringify(syntheticBlockRus('x', 1, RUS_PER_BLOCK)).length / 1024)} KiB JSON); ${outstanding} blocks outstanding per stream; ${seconds} s per run after 2 s warm-up`,
       '',
-      `IPDR rendering on (node defaults); TCP feed to a confirming collector: ${withFeed ? 'on' : 'off'}`,
+      `IPDR rendering on (node defaults); TCP feed to a confirming collector: ${withFeed ? 'on' : 'off'}; events to NATS: ${natsMode}`,
       '',
       '| LAM streams | acked RUs/s | acked blocks/s | ack p50 (ms) | ack p99 (ms) | of raw ceiling | feed lag p50 / max (RUs) | feed drain (ms) |',
       '|---:|---:|---:|---:|---:|---:|---:|---:|',
@@ -238,6 +259,7 @@ async function main(): Promise<void> {
       ),
       '',
       `raw Galera ceiling (same rows, ${ceiling.connections} connections, ${ceiling.rowsPerTxn} rows per transaction): ${ceiling.rusPerS} RUs/s = ${ceiling.blocksPerS} blocks/s, ${ceiling.txnPerS} txn/s`,
+      `events: ${natsMode}; connected ${status.events.connected}, ${status.events.published} published, ${status.events.buffered} buffered, ${status.events.dropped} dropped`,
       `group commit: ${status.ingest.blocksStored} blocks in ${status.ingest.batches} batches (mean ${(status.ingest.blocksStored / status.ingest.batches).toFixed(1)}, max ${status.ingest.maxBatchBlocksSeen} blocks per batch)`,
     ];
     process.stdout.write(`${lines.join('\n')}\n`);
@@ -250,10 +272,12 @@ async function main(): Promise<void> {
       seconds,
       outstanding,
       withFeed,
+      natsMode,
     });
   } finally {
     await cam?.stop();
     await collector?.close();
+    await nats?.stop();
     await cluster.stopAll();
   }
 }

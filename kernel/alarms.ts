@@ -21,7 +21,13 @@ export interface AlarmEvent {
   at: string;
 }
 
+/** Told of every raise, update and clear (e.g. the event publisher). Must not throw or block. */
+export interface AlarmListener {
+  alarmChanged(event: AlarmEvent): void;
+}
+
 export class AlarmRegistry {
+  private readonly listeners: AlarmListener[] = [];
   private readonly active = new Map<string, Alarm>();
   private readonly counts = new Map<string, number>();
   private readonly history: AlarmEvent[] = [];
@@ -72,6 +78,10 @@ export class AlarmRegistry {
     return [...this.history];
   }
 
+  listen(listener: AlarmListener): void {
+    this.listeners.push(listener);
+  }
+
   private record(event: AlarmEvent): void {
     this.history.push(event);
     if (this.history.length > this.historyLimit) this.history.shift();
@@ -80,5 +90,6 @@ export class AlarmRegistry {
       { alarm: event.alarm.name, severity: event.alarm.severity, reason: event.alarm.reason },
       `alarm ${event.kind}`,
     );
+    for (const l of this.listeners) l.alarmChanged(event);
   }
 }

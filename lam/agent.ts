@@ -16,6 +16,8 @@ import type { Logger } from 'pino';
 import { AlarmRegistry } from '../kernel/alarms.js';
 import type { BlockRecord, Series } from '../kernel/block.js';
 import { DiskMonitor } from '../kernel/disk-monitor.js';
+import { type EventsConfig, eventsSchema } from '../kernel/events/config.js';
+import { configDigest, EventPublisher } from '../kernel/events/publisher.js';
 import { tandemVersion } from '../kernel/version.js';
 import type { WireError, WireWelcome } from '../proto/dtp.js';
 import { checkRecordingUnit, type RecordingUnit } from '../proto/ru.js';
@@ -64,6 +66,8 @@ export interface LamAgentOptions {
   agent: LamAgentConfig;
   log: Logger;
   alarms?: AlarmRegistry;
+  /** Where alarms are published (NATS); default: not published. */
+  events?: EventsConfig;
   /** Disk usage probe, replaceable in tests; default statfs of the spool directory. */
   diskUsedPercent?: (dir: string) => Promise<number>;
 }
@@ -73,6 +77,8 @@ export class LamAgent {
   readonly spoolDir: string;
   /** Prometheus metrics of this agent (served at GET /metrics by the LAM API). */
   readonly metrics: LamMetrics;
+  /** Alarms raised and cleared, published to NATS (`events` in the configuration). */
+  readonly events: EventPublisher;
   readonly counters = {
     rusSubmitted: 0,
     rusDurable: 0,
@@ -117,6 +123,12 @@ export class LamAgent {
     this.spoolDir = join(opts.lam.baseFilePath, opts.lam.componentName);
     this.blocks = new BlockAssembler(opts.lam.rusPerBlock);
     this.metrics = new LamMetrics(opts.lam.componentName, tandemVersion(), this);
+    this.events = new EventPublisher(
+      opts.events ?? eventsSchema.parse({}),
+      { component: 'lam', id: opts.lam.componentName },
+      opts.log.child({ part: 'events' }),
+    );
+    this.alarms.listen(this.events);
   }
 
   get lamId(): string {
@@ -125,6 +137,11 @@ export class LamAgent {
 
   async start(): Promise<void> {
     const { lam, agent, log } = this.opts;
+    this.events.start();
+    this.events.emit('process.started', {
+      version: tandemVersion(),
+      configDigest: configDigest({ lam, agent }),
+    });
     const { spool, report } = await Spool.open(this.spoolDir, lam, log.child({ part: 'spool' }));
     this.spool = spool;
     this.openReport = report;
@@ -521,6 +538,7 @@ export class LamAgent {
       },
       recovered: this.openReport ?? null,
       alarms: this.alarms.list(),
+      events: this.events.status(),
     };
   }
 
@@ -534,6 +552,7 @@ export class LamAgent {
     this.primary.stop();
     this.recovery.stop();
     await this.withSpool(() => this.spool.close());
+    await this.events.close();
   }
 }
 

@@ -16,6 +16,7 @@ import {
   thresholdsOrdered,
 } from '../kernel/config/fields.js';
 import { parseWith, readConfigFile } from '../kernel/config/parse.js';
+import { eventsSchema } from '../kernel/events/config.js';
 
 /** Table 3 — LAM configuration properties. */
 export const lamSchema = z
@@ -62,7 +63,11 @@ export const lamAgentSchema = z.strictObject({
 });
 export type LamAgentConfig = z.output<typeof lamAgentSchema>;
 
-export const lamConfigFileSchema = z.strictObject({ lam: lamSchema, agent: lamAgentSchema.prefault({}) });
+export const lamConfigFileSchema = z.strictObject({
+  lam: lamSchema,
+  agent: lamAgentSchema.prefault({}),
+  events: eventsSchema.prefault({}),
+});
 export type LamConfigFile = z.output<typeof lamConfigFileSchema>;
 
 export const parseLamConfig = (input: unknown): LamConfig => parseWith(lamConfigFileSchema, input).lam;

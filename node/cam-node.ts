@@ -5,12 +5,14 @@
  *                heartbeat, the logical IP and the own Galera member
  *   IpdrJobs     (ipdr.enabled) IPDR files: placement (with each ingest batch), rendering
  *   Delivery     the files to the OSS (TCP feed, FTP push), on the active node only
- * plus the database member's health, disk alarms and the admin API (status, commands).
+ * plus the database member's health, disk alarms, the admin API (status, commands, metrics) and
+ * the events published to NATS (alarms, role changes, commands).
  */
 import type { Logger } from 'pino';
 import { AlarmRegistry } from '../kernel/alarms.js';
 import type { Series } from '../kernel/block.js';
 import type { DiskMonitor } from '../kernel/disk-monitor.js';
+import { configDigest, EventPublisher } from '../kernel/events/publisher.js';
 import { tandemVersion } from '../kernel/version.js';
 import { IngestGate } from './accounting/ingest-gate.js';
 import { IpdrJobs, ipdrPlacement } from './accounting/ipdr/ipdr-jobs.js';
@@ -32,6 +34,7 @@ export class CamNode implements NodeFacts {
   readonly ingest: IngestGate;
   readonly role: RoleRuntime;
   readonly metrics: NodeMetrics;
+  readonly events: EventPublisher;
   private readonly ipdr: IpdrJobs | undefined;
   private delivery: Delivery | undefined;
   private admin: AdminServer | undefined;
@@ -43,6 +46,12 @@ export class CamNode implements NodeFacts {
     private readonly log: Logger,
   ) {
     this.alarms = new AlarmRegistry(log);
+    this.events = new EventPublisher(
+      config.events,
+      { component: 'cam', id: config.node.id },
+      log.child({ part: 'events' }),
+    );
+    this.alarms.listen(this.events);
     this.metrics = new NodeMetrics(config.node.id, tandemVersion(), this);
     this.db = new Database(config.database, log.child({ part: 'db' }));
     this.health = new MemberHealthMonitor(
@@ -51,7 +60,7 @@ export class CamNode implements NodeFacts {
       log.child({ part: 'health' }),
       config.database.healthTimeoutMs,
     );
-    this.role = new RoleRuntime({ config, db: this.db, health: this.health, log });
+    this.role = new RoleRuntime({ config, db: this.db, health: this.health, events: this.events, log });
     // With IPDR on, every ingest batch places its blocks into IPDR files in its own transaction.
     const placement = config.ipdr.enabled ? ipdrPlacement(config) : undefined;
     this.ingest = new IngestGate({
@@ -84,6 +93,8 @@ export class CamNode implements NodeFacts {
   async start(): Promise<void> {
     const { config, log } = this;
     log.info({ nodeId: config.node.id, version: tandemVersion() }, 'CAM node starting');
+    this.events.start();
+    this.events.emit('process.started', { version: tandemVersion(), configDigest: configDigest(config) });
     this.admin = new AdminServer({
       listen: config.node.adminListen,
       node: this,
@@ -128,6 +139,7 @@ export class CamNode implements NodeFacts {
     await this.admin?.stop();
     await this.db.close();
     await this.role.stopMember();
+    await this.events.close();
     this.log.info('CAM node stopped');
   }
 
@@ -190,6 +202,7 @@ export class CamNode implements NodeFacts {
       ...role,
       delivery: this.delivery?.enabled ? this.delivery.status() : null,
       alarms: this.alarms.list(),
+      events: this.events.status(),
     };
   }
 

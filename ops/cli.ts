@@ -268,7 +268,7 @@ lamCmd
   .action(async (opts: { config: string }) => {
     const cfg = withConfig(() => loadLamConfigFile(opts.config));
     const log = createLogger(cfg.agent.logLevel, { lam: cfg.lam.componentName });
-    const agent = new LamAgent({ lam: cfg.lam, agent: cfg.agent, log });
+    const agent = new LamAgent({ lam: cfg.lam, agent: cfg.agent, events: cfg.events, log });
     const lock = withLock(agent.spoolDir, `tandem lam run ${cfg.lam.componentName}`);
     const api = new LamApi(agent, cfg.agent.apiListen);
     const shutdown = async () => {

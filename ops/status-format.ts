@@ -1,4 +1,6 @@
 /** Human-readable rendering of a node's /status document (pure). */
+import type { EventsStatus } from '../kernel/events/publisher.js';
+
 interface StatusDoc {
   node?: { id?: string; version?: string; uptimeS?: number };
   accepting?: boolean;
@@ -64,6 +66,7 @@ interface StatusDoc {
       | null;
   } | null;
   alarms?: { name: string; severity: string; reason: string; raisedAt: string }[];
+  events?: EventsStatus;
 }
 
 const problem = (c: { lastError: string | null; failingSince: string | null }) =>
@@ -130,9 +133,18 @@ export function formatStatus(body: unknown): string {
       `TCP feed    ${f.series} → ${f.target}: ${f.connected ? 'connected' : 'NOT connected'}, written ${f.writtenThrough}, confirmed ${f.confirmedThrough}, ${f.backlogRecords ?? '?'} records waiting${problem(f)}`,
     );
   if (s.delivery && !s.active) lines.push('delivery    standby: the active node delivers');
+  if (s.events?.enabled) lines.push(`events      ${formatEvents(s.events)}`);
   const alarms = s.alarms ?? [];
   lines.push(`alarms      ${alarms.length === 0 ? 'none' : alarms.length}`);
   for (const a of alarms)
     lines.push(`  ${a.severity.toUpperCase()} ${a.name}: ${a.reason} (since ${a.raisedAt})`);
   return `${lines.join('\n')}\n`;
+}
+
+/** One line about the events publisher (node and LAM status alike). */
+export function formatEvents(e: EventsStatus): string {
+  const where = e.connected
+    ? `connected to ${e.server}`
+    : `NOT connected${e.lastError ? ` (${e.lastError})` : ''}`;
+  return `${where}, ${e.published} published, ${e.buffered} waiting, ${e.dropped} dropped`;
 }

@@ -20,6 +20,7 @@ import {
   thresholdsOrdered,
 } from '../../kernel/config/fields.js';
 import { parseWith } from '../../kernel/config/parse.js';
+import { eventsSchema } from '../../kernel/events/config.js';
 
 /** Table 2 — CAM configuration properties. */
 export const camSchema = z
@@ -219,6 +220,7 @@ export const nodeConfigSchema = z
     pair: pairSchema.prefault({}),
     vip: vipSchema.prefault({}),
     galera: galeraSchema.prefault({}),
+    events: eventsSchema.prefault({}),
   })
   .superRefine((v, ctx) => {
     const issue = (path: string[], message: string) => ctx.addIssue({ code: 'custom', path, message });

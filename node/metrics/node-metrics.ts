@@ -290,4 +290,29 @@ function scrapeTimeMetrics(r: Registry, version: string, source: NodeMetricsSour
     'Closed IPDR files pushed to the FTP server by this process',
     () => s().delivery?.ftp?.deliveredFiles ?? 0,
   );
+  // Events published to NATS (docs/events.md).
+  countedFrom(
+    r,
+    'tandem_cam_events_published_total',
+    'Events written to the NATS connection',
+    () => s().events.published,
+  );
+  countedFrom(
+    r,
+    'tandem_cam_events_dropped_total',
+    'Events dropped because the buffer was full while NATS was unreachable',
+    () => s().events.dropped,
+  );
+  gaugedFrom(
+    r,
+    'tandem_cam_events_buffered',
+    'Events waiting for the NATS connection',
+    () => s().events.buffered,
+  );
+  gaugedFrom(
+    r,
+    'tandem_cam_events_connected',
+    '1 while connected to a NATS server (0 also when events are off)',
+    () => (s().events.connected ? 1 : 0),
+  );
 }

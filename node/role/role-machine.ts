@@ -72,7 +72,8 @@ export type LeaseOp =
   | { kind: 'release' };
 
 export type Command =
-  | { kind: 'switchover'; to: string }
+  /** `restore`: the switchover is a restore to the preferred node (the same move, named so in events). */
+  | { kind: 'switchover'; to: string; restore?: boolean }
   | { kind: 'failover' }
   | { kind: 'maintenance'; on: boolean };
 

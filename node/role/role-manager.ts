@@ -14,6 +14,7 @@ import {
   initialState,
   type Lease,
   leaseOp,
+  type Role,
   type RoleSettings,
   type RoleState,
   transition,
@@ -30,6 +31,17 @@ export interface RoleHooks {
   onHold?(deadlineMs: number): void;
   /** Called after each change of `holdsAddress()`; awaited before the next one. */
   onAddressChange(holds: boolean, state: RoleState): Promise<void>;
+  /** Told of each change of role (events); must not throw or block. */
+  onRoleChange?(change: RoleChange): void;
+  /** Told of an accepted operator command, before the role changes it causes. */
+  onCommandAccepted?(c: Command): void;
+}
+
+export interface RoleChange {
+  from: Role;
+  to: Role;
+  reason: string;
+  leaseEpoch: number | null;
 }
 
 export class RoleManager {
@@ -100,6 +112,7 @@ export class RoleManager {
   async command(c: Command): Promise<RoleState> {
     const result = command(this.state, c, Date.now(), this.cfg, this.hooks.peer());
     if ('refused' in result) throw new Error(result.refused);
+    this.hooks.onCommandAccepted?.(c);
     this.setState(result.state);
     await this.notify();
     void this.tick();
@@ -175,6 +188,12 @@ export class RoleManager {
       );
       this.history.push({ role: next.role, atMs: Date.now(), reason: next.reason });
       if (this.history.length > 50) this.history.shift();
+      this.hooks.onRoleChange?.({
+        from: this.state.role,
+        to: next.role,
+        reason: next.reason,
+        leaseEpoch: this.lease?.epoch ?? null,
+      });
     }
     this.state = next;
   }

@@ -10,6 +10,8 @@
  */
 import { join } from 'node:path';
 import type { Logger } from 'pino';
+import type { EventData } from '../../kernel/events/event.js';
+import type { EventPublisher } from '../../kernel/events/publisher.js';
 import { sleep } from '../../kernel/process.js';
 import { tandemVersion } from '../../kernel/version.js';
 import type { IngestGate } from '../accounting/ingest-gate.js';
@@ -23,6 +25,7 @@ import { ManagedMember } from '../replication/managed-member.js';
 import type { MemberHealthMonitor } from '../replication/member-health.js';
 import { IprouteVip, KeepalivedVip, LocalVip, NoVip, type VipDriver } from '../vip/vip-driver.js';
 import { LeaseStore } from './lease-store.js';
+import type { Command } from './role-machine.js';
 import { RoleManager } from './role-manager.js';
 
 /** What the peer learns about this node beyond its role (see Beat). */
@@ -41,6 +44,8 @@ export interface PairDeps {
   config: NodeConfig;
   db: Database;
   health: MemberHealthMonitor;
+  /** Role changes and accepted operator commands are published as events. */
+  events: Pick<EventPublisher, 'emit'>;
   log: Logger;
 }
 
@@ -83,6 +88,8 @@ export class RoleRuntime implements FenceSource {
             : null,
         onHold: (deadlineMs) => this.vip.holdUntil(deadlineMs),
         onAddressChange: (holds, state) => this.onAddressChange(holds, state.reason),
+        onRoleChange: (change) => d.events.emit('role.changed', change),
+        onCommandAccepted: (c) => d.events.emit('command.accepted', commandEvent(c)),
       },
       log.child({ part: 'role' }),
     );
@@ -152,7 +159,7 @@ export class RoleRuntime implements FenceSource {
           `restore refused: run it on the active node (${preferred} is ${this.role.state.role})`,
         );
       }
-      return this.role.command({ kind: 'switchover', to: preferred });
+      return this.role.command({ kind: 'switchover', to: preferred, restore: true });
     }
     return this.role.command(c);
   }
@@ -366,5 +373,16 @@ function vipDriver(config: NodeConfig, log: Logger): VipDriver {
       );
     default:
       return new NoVip();
+  }
+}
+
+function commandEvent(c: Command): EventData<'command.accepted'> {
+  switch (c.kind) {
+    case 'switchover':
+      return { command: c.restore ? 'restore' : 'switchover', to: c.to };
+    case 'maintenance':
+      return { command: 'maintenance', on: c.on };
+    default:
+      return { command: c.kind };
   }
 }

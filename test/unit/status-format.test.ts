@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatStatus } from '../../ops/status-format.js';
+import { formatEvents, formatStatus } from '../../ops/status-format.js';
 
 describe('formatStatus', () => {
   it('shows refusal, database state, streams and alarms', () => {
@@ -106,5 +106,37 @@ describe('formatStatus', () => {
     expect(text).toContain(
       'galera      own member down — wait: the peer cannot be asked: it may hold a Primary component',
     );
+  });
+});
+
+describe('formatEvents', () => {
+  it.each([
+    [
+      {
+        enabled: true,
+        connected: true,
+        server: '127.0.0.1:4222',
+        published: 12,
+        dropped: 0,
+        buffered: 0,
+        lastError: '',
+      },
+      'connected to 127.0.0.1:4222, 12 published, 0 waiting, 0 dropped',
+    ],
+    [
+      {
+        enabled: true,
+        connected: false,
+        server: null,
+        published: 3,
+        dropped: 7,
+        buffered: 10,
+        lastError: 'CONNECTION_REFUSED',
+      },
+      'NOT connected (CONNECTION_REFUSED), 3 published, 10 waiting, 7 dropped',
+    ],
+  ])('%j → %s', (status, line) => {
+    expect(formatEvents(status)).toBe(line);
+    expect(formatStatus({ events: status })).toContain(`events      ${line}`);
   });
 });
