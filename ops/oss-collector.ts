@@ -32,6 +32,12 @@ export class OssCollector {
   readonly last = new Map<Series, number>();
   private readonly servers: Server[] = [];
   private readonly sockets = new Set<Socket>();
+  /**
+   * The last store of each series: stores of one series run one after another, whichever
+   * connection they came from (an old connection may still be storing when its successor starts),
+   * and close() waits for them.
+   */
+  private readonly storing = new Map<Series, Promise<void>>();
 
   constructor(
     readonly outDir: string,
@@ -80,6 +86,16 @@ export class OssCollector {
     await Promise.all(
       this.servers.splice(0).map((srv) => new Promise<void>((resolve) => srv.close(() => resolve()))),
     );
+    await Promise.all(this.storing.values());
+  }
+
+  /** Runs `store` after every earlier store of the series; a failure is recorded, never thrown away. */
+  private serially(series: Series, store: () => Promise<void>): Promise<void> {
+    const next = (this.storing.get(series) ?? Promise.resolve()).then(store).catch((err: Error) => {
+      this.stats.protocolErrors.push(`storing ${series}: ${err.message}`);
+    });
+    this.storing.set(series, next);
+    return next;
   }
 
   private accept(socket: Socket): void {
@@ -96,7 +112,7 @@ export class OssCollector {
       if (flushing || !series) return;
       flushing = true;
       const s = series;
-      try {
+      await this.serially(s, async () => {
         while (pending.length > 0) {
           const batch = pending.splice(0);
           const through = this.last.get(s)!;
@@ -111,9 +127,8 @@ export class OssCollector {
           await writeFileDurably(this.positionPath(s), String(through));
           if (this.confirm && !socket.destroyed) socket.write(encodeAck(through));
         }
-      } finally {
-        flushing = false;
-      }
+      });
+      flushing = false;
     };
     socket.on('data', (chunk: Buffer) => {
       let frames: ReturnType<CamFrameParser['push']>;
