@@ -5,7 +5,7 @@ import { silentLogger } from '../kernel/logger.js';
 import { DtpSender } from '../lam/dtp-client.js';
 import { syntheticBlockRus } from '../lam/synthetic.js';
 import { LocalGaleraCluster } from '../ops/local-cluster.js';
-import { createLocalPair, type LocalPair } from '../ops/local-pair.js';
+import { createLocalPair, type LocalPair, startActiveThenStandby } from '../ops/local-pair.js';
 
 export function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -55,10 +55,7 @@ export async function startBenchPair(o: {
     logLevel: 'warn',
     pair: o.pair,
   });
-  pair.a.start();
-  await pair.a.waitRole('active');
-  pair.b.start();
-  await pair.b.waitRole('standby');
+  await startActiveThenStandby(pair);
   return {
     cluster,
     pair,

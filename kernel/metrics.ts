@@ -77,3 +77,65 @@ export function gaugedFrom<L extends string = never>(
 export async function exposition(registry: Registry): Promise<{ contentType: string; body: string }> {
   return { contentType: registry.contentType, body: await registry.metrics() };
 }
+
+/**
+ * One status read per scrape: every series of a scrape describes the same moment (reads within
+ * 100 ms share the snapshot), and the status object is built once, not once per metric.
+ */
+export function scrapeSnapshot<S>(read: () => S): () => S {
+  let snapshot: { at: number; status: S } | undefined;
+  return () => {
+    const now = Date.now();
+    if (!snapshot || now - snapshot.at > 100) snapshot = { at: now, status: read() };
+    return snapshot.status;
+  };
+}
+
+const SEVERITY_LEVEL = { warning: 1, minor: 2, major: 3, critical: 4 } as const;
+
+/** What the CAM and the LAM export alike: `<prefix>_info`, active alarms and the event publisher. */
+export function commonMetrics(
+  r: Registry,
+  prefix: 'tandem_cam' | 'tandem_lam',
+  version: string,
+  s: () => {
+    alarms: readonly { name: string; severity: keyof typeof SEVERITY_LEVEL }[];
+    events: { published: number; dropped: number; buffered: number; connected: boolean };
+  },
+): void {
+  gaugedFrom(r, `${prefix}_info`, 'Always 1; the labels name the running version', () => [[{ version }, 1]], [
+    'version',
+  ]);
+  gaugedFrom(
+    r,
+    `${prefix}_alarm_active`,
+    'Active alarms: the value is the severity (1 warning, 2 minor, 3 major, 4 critical)',
+    () => s().alarms.map((a) => [{ alarm: a.name }, SEVERITY_LEVEL[a.severity]] as const),
+    ['alarm'],
+  );
+  // Events published to NATS (docs/events.md).
+  countedFrom(
+    r,
+    `${prefix}_events_published_total`,
+    'Events written to the NATS connection',
+    () => s().events.published,
+  );
+  countedFrom(
+    r,
+    `${prefix}_events_dropped_total`,
+    'Events dropped because the buffer was full while NATS was unreachable',
+    () => s().events.dropped,
+  );
+  gaugedFrom(
+    r,
+    `${prefix}_events_buffered`,
+    'Events waiting for the NATS connection',
+    () => s().events.buffered,
+  );
+  gaugedFrom(
+    r,
+    `${prefix}_events_connected`,
+    '1 while connected to a NATS server (0 also when events are off)',
+    () => (s().events.connected ? 1 : 0),
+  );
+}

@@ -6,11 +6,13 @@
 import { Histogram } from 'prom-client';
 import type { Series } from '../kernel/block.js';
 import {
+  commonMetrics,
   countedFrom,
   gaugedFrom,
   LATENCY_BUCKETS,
   processRegistry,
   type Registry,
+  scrapeSnapshot,
 } from '../kernel/metrics.js';
 import type { LamStatus } from './agent.js';
 
@@ -22,8 +24,6 @@ export interface LamObserver {
 export interface LamMetricsSource {
   status(): LamStatus;
 }
-
-const SEVERITY_LEVEL = { warning: 1, minor: 2, major: 3, critical: 4 } as const;
 
 export class LamMetrics implements LamObserver {
   readonly registry: Registry;
@@ -48,12 +48,7 @@ export class LamMetrics implements LamObserver {
 }
 
 function scrapeTimeMetrics(r: Registry, version: string, source: LamMetricsSource): void {
-  let snapshot: { at: number; status: LamStatus } | undefined;
-  const s = (): LamStatus => {
-    const now = Date.now();
-    if (!snapshot || now - snapshot.at > 100) snapshot = { at: now, status: source.status() };
-    return snapshot.status;
-  };
+  const s = scrapeSnapshot(() => source.status());
   const c = () => s().counters;
   const byStream = (primary: number, recovery: number) =>
     [
@@ -61,13 +56,7 @@ function scrapeTimeMetrics(r: Registry, version: string, source: LamMetricsSourc
       [{ stream: 'recovery' }, recovery],
     ] as const;
 
-  gaugedFrom(
-    r,
-    'tandem_lam_info',
-    'Always 1; the labels name the running version',
-    () => [[{ version }, 1]],
-    ['version'],
-  );
+  commonMetrics(r, 'tandem_lam', version, s);
   countedFrom(
     r,
     'tandem_lam_rus_submitted_total',
@@ -159,37 +148,5 @@ function scrapeTimeMetrics(r: Registry, version: string, source: LamMetricsSourc
     'tandem_lam_spool_disk_used_ratio',
     "Used fraction (0–1) of the spool's file system",
     () => s().spool.diskUsedPercent / 100,
-  );
-  gaugedFrom(
-    r,
-    'tandem_lam_alarm_active',
-    'Active alarms: the value is the severity (1 warning, 2 minor, 3 major, 4 critical)',
-    () => s().alarms.map((a) => [{ alarm: a.name }, SEVERITY_LEVEL[a.severity]] as const),
-    ['alarm'],
-  );
-  // Events published to NATS (docs/events.md).
-  countedFrom(
-    r,
-    'tandem_lam_events_published_total',
-    'Events written to the NATS connection',
-    () => s().events.published,
-  );
-  countedFrom(
-    r,
-    'tandem_lam_events_dropped_total',
-    'Events dropped because the buffer was full while NATS was unreachable',
-    () => s().events.dropped,
-  );
-  gaugedFrom(
-    r,
-    'tandem_lam_events_buffered',
-    'Events waiting for the NATS connection',
-    () => s().events.buffered,
-  );
-  gaugedFrom(
-    r,
-    'tandem_lam_events_connected',
-    '1 while connected to a NATS server (0 also when events are off)',
-    () => (s().events.connected ? 1 : 0),
   );
 }

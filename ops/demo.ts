@@ -18,7 +18,7 @@ import { LamAgent } from '../lam/agent.js';
 import { parseLamConfigFile } from '../lam/config.js';
 import { syntheticRu } from '../lam/synthetic.js';
 import { LocalGaleraCluster } from './local-cluster.js';
-import { accountingDir, createLocalPair, type LocalPair } from './local-pair.js';
+import { accountingDir, createLocalPair, type LocalPair, startActiveThenStandby } from './local-pair.js';
 import { formatStatus } from './status-format.js';
 
 function arg(name: string, fallback: number): number {
@@ -91,10 +91,7 @@ async function main(): Promise<number> {
       `▶ starting the CAM pair: cam-a (server A, member a) and cam-b (server B, member b), logical IP ${LOGICAL_IP}`,
     );
     t0 = Date.now();
-    pair.a.start();
-    await pair.a.waitRole('active');
-    pair.b.start();
-    await pair.b.waitRole('standby');
+    await startActiveThenStandby(pair);
     say(
       `  cam-a ACTIVE (holds the lease, listens on ${pair.primaryTarget}), cam-b STANDBY — ${Date.now() - t0} ms`,
     );

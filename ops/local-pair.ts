@@ -65,6 +65,14 @@ export async function createLocalPair(o: LocalPairOptions): Promise<LocalPair> {
   };
 }
 
+/** Starts cam-a and waits until it is active, then cam-b until it is standby. */
+export async function startActiveThenStandby(pair: LocalPair): Promise<void> {
+  pair.a.start();
+  await pair.a.waitRole('active');
+  pair.b.start();
+  await pair.b.waitRole('standby');
+}
+
 /** The node that is active now, if exactly one is. */
 export async function activeNode(pair: LocalPair): Promise<CamProcess | undefined> {
   const roles = await Promise.all(pair.nodes.map((n) => n.role()));

@@ -7,12 +7,14 @@
 import { Histogram } from 'prom-client';
 import { SERIES, type Series } from '../../kernel/block.js';
 import {
+  commonMetrics,
   countedFrom,
   gaugedFrom,
   LATENCY_BUCKETS,
   processRegistry,
   type Registry,
   SIZE_BUCKETS,
+  scrapeSnapshot,
 } from '../../kernel/metrics.js';
 import type { CamStatus } from '../cam-node.js';
 import type { Role } from '../role/role-machine.js';
@@ -24,7 +26,6 @@ export interface NodeMetricsSource {
 }
 
 const ROLES: readonly Role[] = ['joining', 'standby', 'active', 'handing-over', 'maintenance', 'fenced'];
-const SEVERITY_LEVEL = { warning: 1, minor: 2, major: 3, critical: 4 } as const;
 
 export class NodeMetrics implements NodeObserver {
   readonly registry: Registry;
@@ -93,23 +94,11 @@ export class NodeMetrics implements NodeObserver {
 
 /** Counters and gauges read from one status snapshot per scrape. */
 function scrapeTimeMetrics(r: Registry, version: string, source: NodeMetricsSource): void {
-  // One snapshot per scrape: every metric of a scrape describes the same moment.
-  let snapshot: { at: number; status: CamStatus } | undefined;
-  const s = (): CamStatus => {
-    const now = Date.now();
-    if (!snapshot || now - snapshot.at > 100) snapshot = { at: now, status: source.status() };
-    return snapshot.status;
-  };
+  const s = scrapeSnapshot(() => source.status());
   const flag = (b: boolean) => (b ? 1 : 0);
   const ingest = () => s().ingest;
 
-  gaugedFrom(
-    r,
-    'tandem_cam_info',
-    'Always 1; the labels name the running version',
-    () => [[{ version }, 1]],
-    ['version'],
-  );
+  commonMetrics(r, 'tandem_cam', version, s);
   // Ingest (the seed's OMs: records received, stored, duplicates, refused).
   countedFrom(
     r,
@@ -253,13 +242,6 @@ function scrapeTimeMetrics(r: Registry, version: string, source: NodeMetricsSour
     () => s().disks.map((d) => [{ disk: d.what }, d.usedPercent / 100] as const),
     ['disk'],
   );
-  gaugedFrom(
-    r,
-    'tandem_cam_alarm_active',
-    'Active alarms: the value is the severity (1 warning, 2 minor, 3 major, 4 critical)',
-    () => s().alarms.map((a) => [{ alarm: a.name }, SEVERITY_LEVEL[a.severity]] as const),
-    ['alarm'],
-  );
   // Delivery to the OSS (the active node only).
   gaugedFrom(
     r,
@@ -289,30 +271,5 @@ function scrapeTimeMetrics(r: Registry, version: string, source: NodeMetricsSour
     'tandem_cam_ftp_files_delivered_total',
     'Closed IPDR files pushed to the FTP server by this process',
     () => s().delivery?.ftp?.deliveredFiles ?? 0,
-  );
-  // Events published to NATS (docs/events.md).
-  countedFrom(
-    r,
-    'tandem_cam_events_published_total',
-    'Events written to the NATS connection',
-    () => s().events.published,
-  );
-  countedFrom(
-    r,
-    'tandem_cam_events_dropped_total',
-    'Events dropped because the buffer was full while NATS was unreachable',
-    () => s().events.dropped,
-  );
-  gaugedFrom(
-    r,
-    'tandem_cam_events_buffered',
-    'Events waiting for the NATS connection',
-    () => s().events.buffered,
-  );
-  gaugedFrom(
-    r,
-    'tandem_cam_events_connected',
-    '1 while connected to a NATS server (0 also when events are off)',
-    () => (s().events.connected ? 1 : 0),
   );
 }

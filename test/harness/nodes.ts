@@ -49,19 +49,12 @@ export async function startCamNode(
     process.env.TANDEM_TEST_LOG ? createLogger('debug', { node: config.node.id }) : silentLogger(),
   );
   await node.start();
-  // Accepting, or a standby because another node on the same database holds the role lease.
+  // Accepting. On the shared database a node killed by an earlier test file may still hold the role
+  // lease: this one stands by until that lease expires (leaseTtlMs), then takes it. A test must not
+  // start before, or its first LAM meets NOT_ACCEPTING (a CI flake of hostile-input.test.ts).
   await waitFor(
-    `${config.node.id} to accept blocks (or stand by for another node)`,
-    async () => {
-      if (node.refusal() === undefined) return true;
-      const { role } = node.status();
-      return role.role === 'standby' &&
-        role.lease &&
-        role.lease.owner !== config.node.id &&
-        role.lease.expiresInMs > 0
-        ? true
-        : undefined;
-    },
+    `${config.node.id} to accept blocks`,
+    async () => (node.refusal() === undefined ? true : undefined),
     { timeoutMs: 30_000 },
   );
   return { node, config, primary: `127.0.0.1:${primaryPort}`, recovery: `127.0.0.1:${recoveryPort}` };

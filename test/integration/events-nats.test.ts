@@ -18,7 +18,7 @@ import { DtpSender } from '../../lam/dtp-client.js';
 import { syntheticBlockRus } from '../../lam/synthetic.js';
 import { freePort } from '../../ops/local-cam.js';
 import { LocalNatsServer } from '../../ops/local-nats.js';
-import { createLocalPair, type LocalPair } from '../../ops/local-pair.js';
+import { createLocalPair, type LocalPair, startActiveThenStandby } from '../../ops/local-pair.js';
 import { OssCollector } from '../../ops/oss-collector.js';
 import { freshDatabase, testCluster, waitForHealthyCluster } from '../harness/galera.js';
 import { uniqueLamId } from '../harness/nodes.js';
@@ -100,10 +100,7 @@ describe('events on NATS', () => {
       },
       pair: { holdOffMs: 1000 },
     });
-    pair.a.start();
-    await pair.a.waitRole('active');
-    pair.b.start();
-    await pair.b.waitRole('standby');
+    await startActiveThenStandby(pair);
   });
   afterAll(async () => {
     for (const n of pair?.nodes ?? []) await n.stop();

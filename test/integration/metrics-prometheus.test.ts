@@ -14,7 +14,7 @@ import { callLamApi } from '../../lam/api-client.js';
 import { syntheticRu } from '../../lam/synthetic.js';
 import { freePort } from '../../ops/local-cam.js';
 import { LamProcess } from '../../ops/local-lam.js';
-import { createLocalPair, type LocalPair } from '../../ops/local-pair.js';
+import { createLocalPair, type LocalPair, startActiveThenStandby } from '../../ops/local-pair.js';
 import { LocalPrometheus } from '../../ops/local-prometheus.js';
 import { freshDatabase, testCluster, waitForHealthyCluster } from '../harness/galera.js';
 import { uniqueLamId } from '../harness/nodes.js';
@@ -39,10 +39,7 @@ describe('metrics scraped by a real Prometheus', () => {
       logicalIp,
       ids: { a: 'cam-ma', b: 'cam-mb' },
     });
-    pair.a.start();
-    await pair.a.waitRole('active');
-    pair.b.start();
-    await pair.b.waitRole('standby');
+    await startActiveThenStandby(pair);
     lam = await LamProcess.create({
       componentName: lamId,
       dir,

@@ -14,7 +14,13 @@ import { sleep, waitFor } from '../../kernel/process.js';
 import { DtpSender } from '../../lam/dtp-client.js';
 import { syntheticBlockRus } from '../../lam/synthetic.js';
 import { CLI } from '../../ops/local-cam.js';
-import { accountingDir, activeNode, createLocalPair, type LocalPair } from '../../ops/local-pair.js';
+import {
+  accountingDir,
+  activeNode,
+  createLocalPair,
+  type LocalPair,
+  startActiveThenStandby,
+} from '../../ops/local-pair.js';
 import { freshDatabase, sqlOn, testCluster, waitForHealthyCluster } from '../harness/galera.js';
 import { closedIpdrFiles, sha256File } from '../harness/ipdr-files.js';
 import { uniqueLamId } from '../harness/nodes.js';
@@ -76,10 +82,7 @@ describe('hot-standby pair (local VIP)', () => {
       extra: { cam: { fileRotationTime: 500, fileRotationSize: 50_000 }, ipdr: { intervalMs: 100 } },
       pair: { holdOffMs: 3000 },
     });
-    pair.a.start();
-    await pair.a.waitRole('active');
-    pair.b.start();
-    await pair.b.waitRole('standby');
+    await startActiveThenStandby(pair);
   });
   afterAll(async () => {
     for (const n of pair?.nodes ?? []) await n.stop();
