@@ -21,6 +21,8 @@ export async function startCamNode(
     /** A database of the test's own (freshDatabase) instead of the shared one. */
     databaseName?: string;
     id?: string;
+    /** What to wait for: accepting (the default), or standing by for a node already active on its database. */
+    expect?: 'accepting' | 'standby';
     dataDir?: string;
   } = {},
 ): Promise<{ node: CamNode; config: NodeConfig; primary: string; recovery: string }> {
@@ -52,9 +54,15 @@ export async function startCamNode(
   // Accepting. On the shared database a node killed by an earlier test file may still hold the role
   // lease: this one stands by until that lease expires (leaseTtlMs), then takes it. A test must not
   // start before, or its first LAM meets NOT_ACCEPTING (a CI flake of hostile-input.test.ts).
+  const standby = overrides.expect === 'standby';
   await waitFor(
-    `${config.node.id} to accept blocks`,
-    async () => (node.refusal() === undefined ? true : undefined),
+    `${config.node.id} to ${standby ? 'stand by for the active node' : 'accept blocks'}`,
+    async () => {
+      if (!standby) return node.refusal() === undefined ? true : undefined;
+      const { role } = node.status();
+      const other = role.lease && role.lease.owner !== config.node.id && role.lease.expiresInMs > 0;
+      return role.role === 'standby' && other ? true : undefined;
+    },
     { timeoutMs: 30_000 },
   );
   return { node, config, primary: `127.0.0.1:${primaryPort}`, recovery: `127.0.0.1:${recoveryPort}` };

@@ -37,9 +37,11 @@ async function feedingNode(
   databaseName: string,
   id: string,
   delivery: Record<string, unknown> = {},
+  expect: 'accepting' | 'standby' = 'accepting',
 ) {
   const started = await startCamNode(member, {
     id,
+    expect,
     databaseName,
     cam: {
       tcpIpEnabled: true,
@@ -130,7 +132,7 @@ describe('TCP feed', () => {
     const db = await freshDatabase('feed_switch');
     const a = await feedingNode('a', ports, db, 'cam-a');
     await waitFor('cam-a active', async () => (a.node.isActive() ? true : undefined), { timeoutMs: 15_000 });
-    const b = await feedingNode('b', ports, db, 'cam-b');
+    const b = await feedingNode('b', ports, db, 'cam-b', {}, 'standby');
     const first = await load(a, 150);
     await waitFor(
       'some records at the collector',

@@ -30,11 +30,17 @@ async function startPushingNode(
   member: 'a' | 'b',
   server: LocalFtpServer,
   databaseName: string,
-  opts: { id?: string; delivery?: Record<string, unknown>; cam?: Record<string, unknown> } = {},
+  opts: {
+    id?: string;
+    delivery?: Record<string, unknown>;
+    cam?: Record<string, unknown>;
+    expect?: 'accepting' | 'standby';
+  } = {},
 ) {
   const push = ftpPushConfig(server, opts.delivery);
   const started = await startCamNode(member, {
     id: opts.id,
+    expect: opts.expect,
     databaseName,
     cam: { fileRotationTime: 300, fileRotationSize: 20_000, ...push.cam, ...opts.cam },
     ipdr: { intervalMs: 100 },
@@ -209,7 +215,7 @@ describe('FTP push', () => {
     const db = await freshDatabase('ftp_switch');
     const a = await startPushingNode('a', server, db, { id: 'cam-a' });
     await waitFor('cam-a active', async () => (a.node.isActive() ? true : undefined), { timeoutMs: 15_000 });
-    const b = await startPushingNode('b', server, db, { id: 'cam-b' });
+    const b = await startPushingNode('b', server, db, { id: 'cam-b', expect: 'standby' });
     await load(a, 150, 10);
     await waitFor(
       'cam-a has delivered some files',
