@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** The package version, found from both the sources and dist/. */
-export function tandemVersion(): string {
+/** The package's root directory and version, found from both the sources and dist/. */
+function findPackage(): { root: string; version: string } | undefined {
   let dir = dirname(fileURLToPath(import.meta.url));
   for (let i = 0; i < 5; i++) {
     try {
@@ -11,11 +11,20 @@ export function tandemVersion(): string {
         name?: string;
         version?: string;
       };
-      if (pkg.name === 'tandem' && pkg.version) return pkg.version;
+      if (pkg.name === 'tandem' && pkg.version) return { root: dir, version: pkg.version };
     } catch {
       // not here
     }
     dir = dirname(dir);
   }
-  return '0.0.0';
+  return undefined;
+}
+
+export function tandemVersion(): string {
+  return findPackage()?.version ?? '0.0.0';
+}
+
+/** The installation's root (where package.json, ops/ and docs/ are); the working directory if not found. */
+export function tandemRoot(): string {
+  return findPackage()?.root ?? process.cwd();
 }

@@ -18,6 +18,8 @@ import type { BlockRecord, Series } from '../kernel/block.js';
 import { DiskMonitor } from '../kernel/disk-monitor.js';
 import { type EventsConfig, eventsSchema } from '../kernel/events/config.js';
 import { configDigest, EventPublisher } from '../kernel/events/publisher.js';
+import { AlarmForwarding } from '../kernel/fcaps/alarm-forwarding.js';
+import { type FcapsConfig, fcapsSchema } from '../kernel/fcaps/config.js';
 import { tandemVersion } from '../kernel/version.js';
 import type { WireError, WireWelcome } from '../proto/dtp.js';
 import { checkRecordingUnit, type RecordingUnit } from '../proto/ru.js';
@@ -68,6 +70,8 @@ export interface LamAgentOptions {
   alarms?: AlarmRegistry;
   /** Where alarms are published (NATS); default: not published. */
   events?: EventsConfig;
+  /** Where alarms are sent as SNMP traps and syslog; default: nowhere. */
+  fcaps?: FcapsConfig;
   /** Disk usage probe, replaceable in tests; default statfs of the spool directory. */
   diskUsedPercent?: (dir: string) => Promise<number>;
 }
@@ -79,6 +83,8 @@ export class LamAgent {
   readonly metrics: LamMetrics;
   /** Alarms raised and cleared, published to NATS (`events` in the configuration). */
   readonly events: EventPublisher;
+  /** Alarms as SNMP traps and syslog (`fcaps` in the configuration). */
+  readonly fcaps: AlarmForwarding;
   readonly counters = {
     rusSubmitted: 0,
     rusDurable: 0,
@@ -129,6 +135,12 @@ export class LamAgent {
       opts.log.child({ part: 'events' }),
     );
     this.alarms.listen(this.events);
+    this.fcaps = new AlarmForwarding(
+      opts.fcaps ?? fcapsSchema.parse({}),
+      { component: 'lam', id: opts.lam.componentName },
+      opts.log,
+    );
+    this.alarms.listen(this.fcaps);
   }
 
   get lamId(): string {
@@ -138,6 +150,7 @@ export class LamAgent {
   async start(): Promise<void> {
     const { lam, agent, log } = this.opts;
     this.events.start();
+    this.fcaps.start();
     this.events.emit('process.started', {
       version: tandemVersion(),
       configDigest: configDigest({ lam, agent }),
@@ -539,6 +552,7 @@ export class LamAgent {
       recovered: this.openReport ?? null,
       alarms: this.alarms.list(),
       events: this.events.status(),
+      fcaps: this.fcaps.status(),
     };
   }
 
@@ -553,6 +567,7 @@ export class LamAgent {
     this.recovery.stop();
     await this.withSpool(() => this.spool.close());
     await this.events.close();
+    await this.fcaps.close();
   }
 }
 

@@ -17,6 +17,7 @@ import {
 } from '../kernel/config/fields.js';
 import { parseWith, readConfigFile } from '../kernel/config/parse.js';
 import { eventsSchema } from '../kernel/events/config.js';
+import { fcapsSchema } from '../kernel/fcaps/config.js';
 
 /** Table 3 — LAM configuration properties. */
 export const lamSchema = z
@@ -67,6 +68,7 @@ export const lamConfigFileSchema = z.strictObject({
   lam: lamSchema,
   agent: lamAgentSchema.prefault({}),
   events: eventsSchema.prefault({}),
+  fcaps: fcapsSchema.prefault({}),
 });
 export type LamConfigFile = z.output<typeof lamConfigFileSchema>;
 

@@ -6,13 +6,15 @@
  *   IpdrJobs     (ipdr.enabled) IPDR files: placement (with each ingest batch), rendering
  *   Delivery     the files to the OSS (TCP feed, FTP push), on the active node only
  * plus the database member's health, disk alarms, the admin API (status, commands, metrics) and
- * the events published to NATS (alarms, role changes, commands).
+ * the events published to NATS (alarms, role changes, commands) and the alarms forwarded as SNMP
+ * traps and syslog (fcaps).
  */
 import type { Logger } from 'pino';
 import { AlarmRegistry } from '../kernel/alarms.js';
 import type { Series } from '../kernel/block.js';
 import type { DiskMonitor } from '../kernel/disk-monitor.js';
 import { configDigest, EventPublisher } from '../kernel/events/publisher.js';
+import { AlarmForwarding } from '../kernel/fcaps/alarm-forwarding.js';
 import { tandemVersion } from '../kernel/version.js';
 import { IngestGate } from './accounting/ingest-gate.js';
 import { IpdrJobs, ipdrPlacement } from './accounting/ipdr/ipdr-jobs.js';
@@ -35,6 +37,7 @@ export class CamNode implements NodeFacts {
   readonly role: RoleRuntime;
   readonly metrics: NodeMetrics;
   readonly events: EventPublisher;
+  readonly fcaps: AlarmForwarding;
   private readonly ipdr: IpdrJobs | undefined;
   private delivery: Delivery | undefined;
   private admin: AdminServer | undefined;
@@ -52,6 +55,8 @@ export class CamNode implements NodeFacts {
       log.child({ part: 'events' }),
     );
     this.alarms.listen(this.events);
+    this.fcaps = new AlarmForwarding(config.fcaps, { component: 'cam', id: config.node.id }, log);
+    this.alarms.listen(this.fcaps);
     this.metrics = new NodeMetrics(config.node.id, tandemVersion(), this);
     this.db = new Database(config.database, log.child({ part: 'db' }));
     this.health = new MemberHealthMonitor(
@@ -94,6 +99,7 @@ export class CamNode implements NodeFacts {
     const { config, log } = this;
     log.info({ nodeId: config.node.id, version: tandemVersion() }, 'CAM node starting');
     this.events.start();
+    this.fcaps.start();
     this.events.emit('process.started', { version: tandemVersion(), configDigest: configDigest(config) });
     this.admin = new AdminServer({
       listen: config.node.adminListen,
@@ -140,6 +146,7 @@ export class CamNode implements NodeFacts {
     await this.db.close();
     await this.role.stopMember();
     await this.events.close();
+    await this.fcaps.close();
     this.log.info('CAM node stopped');
   }
 
@@ -203,6 +210,7 @@ export class CamNode implements NodeFacts {
       delivery: this.delivery?.enabled ? this.delivery.status() : null,
       alarms: this.alarms.list(),
       events: this.events.status(),
+      fcaps: this.fcaps.status(),
     };
   }
 

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 /** `tandem`: the one command-line entry point. Subcommands grow with each capability. */
 import { Command } from 'commander';
 import { ConfigError } from '../kernel/config/parse.js';
+import { redactSecrets } from '../kernel/config/redact.js';
 import { DirLock } from '../kernel/dir-lock.js';
 import { mustBeDirectory } from '../kernel/fs-checks.js';
 import { createLogger, silentLogger } from '../kernel/logger.js';
@@ -10,13 +11,13 @@ import { tandemVersion } from '../kernel/version.js';
 import { LamAgent } from '../lam/agent.js';
 import { LamApi } from '../lam/api.js';
 import { callLamApi } from '../lam/api-client.js';
-import { loadLamConfig, loadLamConfigFile } from '../lam/config.js';
+import { lamConfigFileSchema, loadLamConfigFile } from '../lam/config.js';
 import { repairSpool, verifySpool } from '../lam/spool-check.js';
 import { renderOffline } from '../node/accounting/ipdr/render-offline.js';
 import { verifyIpdrDir } from '../node/accounting/ipdr/verify.js';
 import { LamRegistry } from '../node/accounting/lam-registry.js';
 import { loadNodeConfig } from '../node/config/load.js';
-import { parseNodeConfig } from '../node/config/schema.js';
+import { nodeConfigSchema, parseNodeConfig } from '../node/config/schema.js';
 import { runNode } from '../node/main.js';
 import { Database } from '../node/replication/database.js';
 import { migrate } from '../node/replication/migrations.js';
@@ -71,11 +72,9 @@ config
   .option('--lam', 'the file is a LAM configuration')
   .option('--print', 'print the effective configuration with defaults filled in')
   .action((file: string, opts: { lam?: boolean; print?: boolean }) => {
-    const parsed = withConfig(() => (opts.lam ? loadLamConfig(file) : loadNodeConfig(file)));
+    const parsed = withConfig(() => (opts.lam ? loadLamConfigFile(file) : loadNodeConfig(file)));
     if (opts.print) {
-      const shown = JSON.parse(JSON.stringify(parsed));
-      if (shown.database?.password) shown.database.password = '********';
-      if (shown.cam?.ftpUserPassword) shown.cam.ftpUserPassword = '********';
+      const shown = redactSecrets(opts.lam ? lamConfigFileSchema : nodeConfigSchema, parsed);
       process.stdout.write(`${JSON.stringify(shown, null, 2)}\n`);
     } else process.stdout.write(`${file}: valid\n`);
   });
@@ -268,7 +267,7 @@ lamCmd
   .action(async (opts: { config: string }) => {
     const cfg = withConfig(() => loadLamConfigFile(opts.config));
     const log = createLogger(cfg.agent.logLevel, { lam: cfg.lam.componentName });
-    const agent = new LamAgent({ lam: cfg.lam, agent: cfg.agent, events: cfg.events, log });
+    const agent = new LamAgent({ lam: cfg.lam, agent: cfg.agent, events: cfg.events, fcaps: cfg.fcaps, log });
     const lock = withLock(agent.spoolDir, `tandem lam run ${cfg.lam.componentName}`);
     const api = new LamApi(agent, cfg.agent.apiListen);
     const shutdown = async () => {

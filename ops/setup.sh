@@ -2,7 +2,8 @@
 # Installs what Tandem's tests, demo and benchmarks need on a fresh Debian 12 machine:
 # Debian packages (MariaDB + Galera + garbd, rsync for state transfers, xmllint, vsftpd + openssl
 # for the FTP delivery tests, keepalived + arping for the logical IP, prometheus + promtool for the
-# metrics test, nats-server for the events test) and the npm
+# metrics test, nats-server for the events test, snmptrapd + snmp and rsyslog for the SNMP trap and
+# syslog test) and the npm
 # packages of package-lock.json. Idempotent: a second run installs nothing new.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,6 +11,7 @@ cd "$(dirname "$0")/.."
 PACKAGES=(
   mariadb-server mariadb-client mariadb-backup galera-4 galera-arbitrator-4
   rsync libxml2-utils iproute2 procps vsftpd openssl keepalived arping prometheus nats-server
+  snmptrapd snmp rsyslog
 )
 
 missing=()

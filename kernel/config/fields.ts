@@ -69,12 +69,15 @@ export interface StringSpec {
   default?: string;
   /** Extra rule on the value, with the text that describes what is allowed. */
   rule?: { test: (v: string) => boolean; allowed: string };
-  /** A password: errors never repeat the value. */
+  /** A password or key: errors never repeat the value, and `redactSecrets` masks it. */
   secret?: boolean;
 }
 
+/** Marks the schemas of secret fields (see redact.ts). */
+export const SECRET = { secret: true } as const;
+
 export function str(spec: StringSpec) {
-  return z
+  const field = z
     .unknown()
     .optional()
     .transform((value, ctx): string => {
@@ -97,6 +100,7 @@ export function str(spec: StringSpec) {
       }
       return value;
     });
+  return spec.secret ? field.meta(SECRET) : field;
 }
 
 function describeString(spec: StringSpec): string {

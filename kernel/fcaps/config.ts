@@ -56,7 +56,10 @@ export const fcapsSchema = z
     if (c.snmpPrivKey !== '' && c.snmpPrivKey.length < 8)
       need('snmpPrivKey', '(secret value hidden) is too short; allowed: at least 8 characters (RFC 3414)');
     if (c.snmpPrivKey !== '' && c.snmpAuthKey === '')
-      need('snmpAuthKey', 'is required when snmpPrivKey is set (SNMPv3 has no privacy without authentication)');
+      need(
+        'snmpAuthKey',
+        'is required when snmpPrivKey is set (SNMPv3 has no privacy without authentication)',
+      );
   });
 export type FcapsConfig = z.output<typeof fcapsSchema>;
 

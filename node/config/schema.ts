@@ -21,6 +21,7 @@ import {
 } from '../../kernel/config/fields.js';
 import { parseWith } from '../../kernel/config/parse.js';
 import { eventsSchema } from '../../kernel/events/config.js';
+import { fcapsSchema } from '../../kernel/fcaps/config.js';
 
 /** Table 2 — CAM configuration properties. */
 export const camSchema = z
@@ -221,6 +222,7 @@ export const nodeConfigSchema = z
     vip: vipSchema.prefault({}),
     galera: galeraSchema.prefault({}),
     events: eventsSchema.prefault({}),
+    fcaps: fcapsSchema.prefault({}),
   })
   .superRefine((v, ctx) => {
     const issue = (path: string[], message: string) => ctx.addIssue({ code: 'custom', path, message });
