@@ -207,7 +207,7 @@ export class LamAgent {
     });
     await this.disk.check();
     this.disk.start();
-    log.info({ lam: this.lamId, spool: this.spoolDir, recovered: report }, 'LAM started');
+    log.info({ spool: this.spoolDir, recovered: report }, 'LAM started');
   }
 
   /** Validates and queues one RU; with `durable` resolves only once it is fsync'd in the spool. */

@@ -176,7 +176,7 @@ export class DtpSender {
     const max = this.opts.maxBackoffMs ?? 500;
     const delay = this.backoffMs / 2 + Math.random() * (this.backoffMs / 2);
     this.backoffMs = Math.min(max, this.backoffMs * 2);
-    this.opts.log.debug({ why, delay }, 'DTP stream broken; reconnecting');
+    this.opts.log.debug({ reason: why, retryInMs: delay }, 'DTP stream broken; reconnecting');
     this.reconnectTimer = setTimeout(() => this.connect(), delay);
   }
 

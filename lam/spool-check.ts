@@ -16,23 +16,26 @@ export interface SpoolFileReport {
   damagedBytes: number;
 }
 
-export async function verifySpool(dir: string): Promise<SpoolFileReport[]> {
+/** The spool files of DIR, in name order (= the order the LAM wrote them). */
+export async function listSpoolFiles(dir: string): Promise<string[]> {
   await mustBeDirectory(dir);
-  const out: SpoolFileReport[] = [];
-  for (const name of (await readdir(dir)).sort()) {
-    if (!parseSpoolName(name)) continue;
+  return (await readdir(dir)).filter((name) => parseSpoolName(name)).sort();
+}
+
+/** Reads and checks each file, yielding its report as soon as it is read. */
+export async function* verifySpoolFiles(dir: string, names: string[]): AsyncGenerator<SpoolFileReport> {
+  for (const name of names) {
     const buf = await readFile(join(dir, name));
     const d = decodeSegment(buf);
-    out.push({
+    yield {
       file: name,
       blocks: d.blocks.length,
       rus: d.blocks.reduce((n, b) => n + b.ruCount, 0),
       bytes: buf.length,
       problem: d.problem,
       damagedBytes: buf.length - d.validBytes,
-    });
+    };
   }
-  return out;
 }
 
 /** Quarantines damaged tails exactly as a starting LAM would; returns what was moved. */

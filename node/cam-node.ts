@@ -97,7 +97,7 @@ export class CamNode implements NodeFacts {
 
   async start(): Promise<void> {
     const { config, log } = this;
-    log.info({ nodeId: config.node.id, version: tandemVersion() }, 'CAM node starting');
+    log.info({ version: tandemVersion() }, 'CAM node starting');
     this.events.start();
     this.fcaps.start();
     this.events.emit('process.started', { version: tandemVersion(), configDigest: configDigest(config) });

@@ -4,15 +4,19 @@
  * an exit (the standby exiting while it took over was exactly that).
  */
 import type { DirLock } from '../kernel/dir-lock.js';
-import { createLogger } from '../kernel/logger.js';
+import { createLogger, type LogFormat } from '../kernel/logger.js';
 import { CamNode } from './cam-node.js';
 import type { NodeConfig } from './config/schema.js';
 
 export const ALARM_UNEXPECTED = 'UnexpectedError';
 
 /** Runs until a signal; exits 0 after a clean stop, 1 when the node cannot start. */
-export async function runNode(config: NodeConfig, lock: DirLock): Promise<void> {
-  const log = createLogger(config.node.logLevel, { node: config.node.id });
+export async function runNode(
+  config: NodeConfig,
+  lock: DirLock,
+  logFormat: LogFormat = 'json',
+): Promise<void> {
+  const log = createLogger(config.node.logLevel, { node: config.node.id }, logFormat);
   const node = new CamNode(config, log);
   let stopping = false;
   const shutdown = async (signal: string) => {

@@ -1,20 +1,20 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
 /** `tandem`: the one command-line entry point. Subcommands grow with each capability. */
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { ConfigError } from '../kernel/config/parse.js';
 import { redactSecrets } from '../kernel/config/redact.js';
 import { DirLock } from '../kernel/dir-lock.js';
 import { mustBeDirectory } from '../kernel/fs-checks.js';
-import { createLogger, silentLogger } from '../kernel/logger.js';
+import { createLogger, LOG_FORMATS, type LogFormat, silentLogger } from '../kernel/logger.js';
 import { tandemVersion } from '../kernel/version.js';
 import { LamAgent } from '../lam/agent.js';
 import { LamApi } from '../lam/api.js';
 import { callLamApi } from '../lam/api-client.js';
 import { lamConfigFileSchema, loadLamConfigFile } from '../lam/config.js';
-import { repairSpool, verifySpool } from '../lam/spool-check.js';
+import { listSpoolFiles, repairSpool, verifySpoolFiles } from '../lam/spool-check.js';
 import { renderOffline } from '../node/accounting/ipdr/render-offline.js';
-import { verifyIpdrDir } from '../node/accounting/ipdr/verify.js';
+import { listIpdrFiles, verifyIpdrFiles } from '../node/accounting/ipdr/verify.js';
 import { LamRegistry } from '../node/accounting/lam-registry.js';
 import { loadNodeConfig } from '../node/config/load.js';
 import { nodeConfigSchema, parseNodeConfig } from '../node/config/schema.js';
@@ -24,6 +24,7 @@ import { migrate } from '../node/replication/migrations.js';
 import { checkRecordingUnit, type RecordingUnit } from '../proto/ru.js';
 import { forwardTarget } from './forward.js';
 import { OssCollector } from './oss-collector.js';
+import { Progress } from './progress.js';
 import { formatStatus } from './status-format.js';
 
 const program = new Command();
@@ -42,6 +43,11 @@ function withLock(dir: string, what: string): DirLock {
   }
 }
 
+/** --log-format: JSON lines for a collector, one readable line per entry for a person; auto = pretty on a terminal. */
+function logFormatOption(): Option {
+  return new Option('--log-format <format>', 'log format on stderr').choices(LOG_FORMATS).default('auto');
+}
+
 function withConfig<T>(load: () => T): T {
   try {
     return load();
@@ -58,10 +64,11 @@ program
   .command('node')
   .description('run a CAM node (foreground) with the given configuration file')
   .requiredOption('-c, --config <file>', 'node configuration (YAML)')
-  .action(async (opts: { config: string }) => {
+  .addOption(logFormatOption())
+  .action(async (opts: { config: string; logFormat: LogFormat }) => {
     const config = withConfig(() => loadNodeConfig(opts.config));
     // One node per data directory (its journal): a second one is refused, naming the first.
-    await runNode(config, withLock(config.node.dataDir, `tandem node ${config.node.id}`));
+    await runNode(config, withLock(config.node.dataDir, `tandem node ${config.node.id}`), opts.logFormat);
   });
 
 const config = program.command('config').description('configuration tools');
@@ -264,9 +271,10 @@ lamCmd
   .command('run')
   .description('run the LAM daemon (foreground): local API, blocks, spool, primary and recovery streams')
   .requiredOption('-c, --config <file>', 'LAM configuration (YAML): sections lam (Table 3) and agent')
-  .action(async (opts: { config: string }) => {
+  .addOption(logFormatOption())
+  .action(async (opts: { config: string; logFormat: LogFormat }) => {
     const cfg = withConfig(() => loadLamConfigFile(opts.config));
-    const log = createLogger(cfg.agent.logLevel, { lam: cfg.lam.componentName });
+    const log = createLogger(cfg.agent.logLevel, { lam: cfg.lam.componentName }, opts.logFormat);
     const agent = new LamAgent({ lam: cfg.lam, agent: cfg.agent, events: cfg.events, fcaps: cfg.fcaps, log });
     const lock = withLock(agent.spoolDir, `tandem lam run ${cfg.lam.componentName}`);
     const api = new LamApi(agent, cfg.agent.apiListen);
@@ -299,6 +307,7 @@ lamCmd
     const api = opts.config ? withConfig(() => loadLamConfigFile(opts.config!)).agent.apiListen : opts.api;
     const rus = readRuLines(opts.file);
     const batch = Math.max(1, Number(opts.batch) || 200);
+    const progress = new Progress({ label: 'lam inject', unit: 'RUs', total: rus.length });
     let sent = 0;
     for (let i = 0; i < rus.length; i += batch) {
       const chunk = rus.slice(i, i + batch);
@@ -308,10 +317,12 @@ lamCmd
         `/rus?durable=${opts.durable ? 'true' : 'false'}`,
         chunk,
       ).catch((err: Error) => {
+        progress.stop();
         process.stderr.write(`tandem lam inject: no LAM answers at ${api}: ${err.message}\n`);
         process.exit(1);
       });
       if (res.status >= 300) {
+        progress.stop();
         process.stderr.write(
           `tandem lam inject: LAM refused RUs ${i + 1}–${i + chunk.length}: ${String(res.body.error)}\n`,
         );
@@ -319,7 +330,9 @@ lamCmd
         process.exit(1);
       }
       sent += chunk.length;
+      progress.advance(chunk.length);
     }
+    progress.stop();
     process.stdout.write(`${sent} RUs accepted${opts.durable ? ' (durable)' : ''}\n`);
   });
 
@@ -341,15 +354,30 @@ spoolCmd
   .command('verify')
   .argument('<dir>')
   .description('report every spool file: blocks, RUs, damaged bytes; exit 1 if any is damaged')
-  .action(async (dir: string) => {
-    const files = await verifySpool(dir);
+  .option('--json', 'one JSON object per file, then a summary object')
+  .action(async (dir: string, opts: { json?: boolean }) => {
+    const names = await listSpoolFiles(dir);
+    const progress = new Progress({
+      label: 'spool verify',
+      unit: 'files',
+      total: names.length,
+      json: opts.json,
+    });
     let damaged = 0;
-    for (const f of files) {
+    for await (const f of verifySpoolFiles(dir, names)) {
       const state = f.problem ? `DAMAGED (${f.problem} tail of ${f.damagedBytes} bytes)` : 'ok';
       if (f.problem) damaged++;
-      process.stdout.write(`${f.file}\t${f.blocks} blocks\t${f.rus} RUs\t${f.bytes} bytes\t${state}\n`);
+      progress.result(
+        opts.json
+          ? JSON.stringify(f)
+          : `${f.file}\t${f.blocks} blocks\t${f.rus} RUs\t${f.bytes} bytes\t${state}`,
+      );
+      progress.advance(1, `${damaged} damaged`);
     }
-    process.stdout.write(`${files.length} files, ${damaged} damaged\n`);
+    progress.stop();
+    process.stdout.write(
+      `${opts.json ? JSON.stringify({ files: names.length, damaged }) : `${names.length} files, ${damaged} damaged`}\n`,
+    );
     process.exitCode = damaged > 0 ? 1 : 0;
   });
 spoolCmd
@@ -418,15 +446,27 @@ ipdrCmd
   .command('verify')
   .argument('<dir>', 'an accounting directory (its Primary/ and Recovery/ are checked too)')
   .description('check names, schema validity (xmllint) and IPDRDoc.End counts; exit 1 on any problem')
-  .action(async (dir: string) => {
-    const checks = await verifyIpdrDir(dir);
+  .option('--json', 'one JSON object per file, then a summary object')
+  .action(async (dir: string, opts: { json?: boolean }) => {
+    const files = await listIpdrFiles(dir);
+    const progress = new Progress({
+      label: 'ipdr verify',
+      unit: 'files',
+      total: files.length,
+      json: opts.json,
+    });
     let bad = 0;
-    for (const c of checks) {
+    for await (const c of verifyIpdrFiles(files)) {
       if (c.problems.length > 0) bad++;
       const state = c.problems.length > 0 ? `PROBLEM: ${c.problems.join('; ')}` : 'ok';
-      process.stdout.write(`${c.file}\t${c.records ?? '-'} records\t${state}\n`);
+      progress.result(opts.json ? JSON.stringify(c) : `${c.file}\t${c.records ?? '-'} records\t${state}`);
+      progress.advance(1, `${bad} with problems`);
     }
-    process.stdout.write(`${checks.length} files, ${bad} with problems\n`);
+    progress.stop();
+    const summary = `${files.length} files, ${bad} with problems`;
+    process.stdout.write(
+      `${opts.json ? JSON.stringify({ files: files.length, withProblems: bad }) : summary}\n`,
+    );
     process.exitCode = bad > 0 ? 1 : 0;
   });
 

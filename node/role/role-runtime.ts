@@ -340,7 +340,7 @@ export class RoleRuntime implements FenceSource {
         return;
       }
       if (i % 20 === 0)
-        this.d.log.warn({ why: this.memberDecision.why }, 'waiting to start the Galera member');
+        this.d.log.warn({ reason: this.memberDecision.why }, 'waiting to start the Galera member');
       await sleep(500);
     }
   }

@@ -1,10 +1,12 @@
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { syntheticRu } from '../../lam/synthetic.js';
 import { renderOffline } from '../../node/accounting/ipdr/render-offline.js';
 import { verifyFile, verifyIpdrDir } from '../../node/accounting/ipdr/verify.js';
+import { CLI } from '../../ops/local-process.js';
 import { RECORD_TYPES } from '../../proto/ru.js';
 import { sha256File } from '../harness/ipdr-files.js';
 
@@ -78,6 +80,72 @@ describe('IPDR files', () => {
     );
     writeFileSync(join(dir, 'IPDR_2026.closed'), 'x');
     expect((await verifyFile(dir, 'IPDR_2026.closed')).problems[0]).toMatch(/name does not follow/);
+  });
+});
+
+describe('tandem ipdr verify over 10,000 files', () => {
+  it('streams results and progress while it runs, and finds the two bad files', {
+    timeout: 120_000,
+  }, async () => {
+    const src = mkdtempSync(join(tmpdir(), 'tandem-ipdr-src-'));
+    const plain = await renderOffline(rus.slice(0, 100), {
+      ...opts(join(src, 'plain'), false),
+      fileRotationSize: 8_000,
+    });
+    const zipped = await renderOffline(rus.slice(0, 100), {
+      ...opts(join(src, 'zip'), true),
+      fileRotationSize: 8_000,
+    });
+    const dir = mkdtempSync(join(tmpdir(), 'tandem-ipdr-10k-'));
+    const names: string[] = [];
+    for (let i = 0; i < 10_000; i++) {
+      const zip = i % 4 === 0;
+      const from = zip
+        ? join(src, 'zip', zipped[i % zipped.length]!.name)
+        : join(src, 'plain', plain[i % plain.length]!.name);
+      const t = i * 100;
+      const hms = [t / 3_600_000, (t / 60_000) % 60, (t / 1000) % 60].map((v) =>
+        String(Math.floor(v)).padStart(2, '0'),
+      );
+      const name = `IPDR_20261124@${hms.join('')}${String(t % 1000).padStart(3, '0')}.closed${zip ? '.zip' : ''}`;
+      copyFileSync(from, join(dir, name));
+      names.push(name);
+    }
+    // One file that is no longer schema-valid, one zip that is not a zip.
+    const invalid = join(dir, names[6001]!);
+    writeFileSync(
+      invalid,
+      readFileSync(invalid, 'utf8').replace('<uID>', '<uid>').replace('</uID>', '</uid>'),
+    );
+    writeFileSync(join(dir, names[8000]!), 'PK not really');
+
+    const child = spawn(process.execPath, [CLI, 'ipdr', 'verify', dir]);
+    let out = '';
+    let err = '';
+    let finalProgressSeen = false;
+    let firstResultBeforeTheEnd: boolean | undefined;
+    child.stdout.on('data', (c: Buffer) => {
+      if (firstResultBeforeTheEnd === undefined) firstResultBeforeTheEnd = !finalProgressSeen;
+      out += c;
+    });
+    child.stderr.on('data', (c: Buffer) => {
+      err += c;
+      if (err.includes('10000/10000 files')) finalProgressSeen = true;
+    });
+    const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
+
+    expect(code).toBe(1);
+    const lines = out.trim().split('\n');
+    expect(lines).toHaveLength(10_001);
+    expect(lines.at(-1)).toBe('10000 files, 2 with problems');
+    const problems = lines.filter((l) => l.includes('PROBLEM'));
+    expect(problems.map((l) => l.split('\t')[0])).toEqual([invalid, join(dir, names[8000]!)]);
+    expect(problems[0]).toMatch(/not valid against the IPDR\/Nortel schemas: \d+: .*uid/);
+    expect(problems[1]).toMatch(/not a readable zip/);
+    // Results came while files were still being checked, with progress lines on stderr.
+    expect(firstResultBeforeTheEnd).toBe(true);
+    expect(err).toMatch(/^ipdr verify: \d+\/10000 files, \d with problems$/m);
+    expect(err.trim().split('\n').at(-1)).toBe('ipdr verify: 10000/10000 files, 2 with problems');
   });
 });
 
