@@ -101,6 +101,10 @@ export function commonMetrics(
   s: () => {
     alarms: readonly { name: string; severity: keyof typeof SEVERITY_LEVEL }[];
     events: { published: number; dropped: number; buffered: number; connected: boolean };
+    fcaps: {
+      snmp: { sent: number; failed: number };
+      syslog: { sent: number; failed: number; dropped: number };
+    };
   },
 ): void {
   gaugedFrom(r, `${prefix}_info`, 'Always 1; the labels name the running version', () => [[{ version }, 1]], [
@@ -137,5 +141,26 @@ export function commonMetrics(
     `${prefix}_events_connected`,
     '1 while connected to a NATS server (0 also when events are off)',
     () => (s().events.connected ? 1 : 0),
+  );
+  // Alarms forwarded to the management system (docs/alarms.md, SNMP traps and syslog).
+  countedFrom(
+    r,
+    `${prefix}_alarm_notifications_sent_total`,
+    'Alarm changes sent as SNMP traps (one per receiver) or syslog messages',
+    () => [
+      [{ via: 'snmp' }, s().fcaps.snmp.sent],
+      [{ via: 'syslog' }, s().fcaps.syslog.sent],
+    ],
+    ['via'],
+  );
+  countedFrom(
+    r,
+    `${prefix}_alarm_notifications_failed_total`,
+    'Alarm changes that could not be sent (a socket error), or dropped from the full syslog buffer',
+    () => [
+      [{ via: 'snmp' }, s().fcaps.snmp.failed],
+      [{ via: 'syslog' }, s().fcaps.syslog.failed + s().fcaps.syslog.dropped],
+    ],
+    ['via'],
   );
 }

@@ -19,6 +19,8 @@ import { syntheticBlockRus } from '../../lam/synthetic.js';
 import { freePort } from '../../ops/local-cam.js';
 import { LocalNatsServer } from '../../ops/local-nats.js';
 import { createLocalPair, type LocalPair, startActiveThenStandby } from '../../ops/local-pair.js';
+import { LocalTrapd } from '../../ops/local-snmptrapd.js';
+import { LocalSyslog } from '../../ops/local-syslog.js';
 import { OssCollector } from '../../ops/oss-collector.js';
 import { freshDatabase, testCluster, waitForHealthyCluster } from '../harness/galera.js';
 import { uniqueLamId } from '../harness/nodes.js';
@@ -30,9 +32,11 @@ interface Seen {
   event: TandemEvent;
 }
 
-describe('events on NATS', () => {
+describe('events on NATS, alarms as SNMP traps and syslog', () => {
   const dir = mkdtempSync(join(tmpdir(), 'tandem-events-'));
   let nats: LocalNatsServer;
+  let trapd: LocalTrapd;
+  let syslog: LocalSyslog;
   let sub: NatsConnection;
   let pair: LocalPair;
   let collector: OssCollector | undefined;
@@ -66,7 +70,13 @@ describe('events on NATS', () => {
       port: await freePort(),
       monitorPort: await freePort(),
     });
-    await nats.start();
+    trapd = new LocalTrapd({ dir: join(dir, 'trapd'), port: await freePort(), community: 'tandem-nms' });
+    syslog = new LocalSyslog({
+      dir: join(dir, 'syslog'),
+      udpPort: await freePort(),
+      tcpPort: await freePort(),
+    });
+    await Promise.all([nats.start(), trapd.start(), syslog.start()]);
     sub = await connect({ servers: nats.address, maxReconnectAttempts: -1, reconnectTimeWait: 100 });
     const subscription = sub.subscribe(`${PREFIX}.>`);
     void (async () => {
@@ -97,6 +107,7 @@ describe('events on NATS', () => {
         ipdr: { intervalMs: 100 },
         delivery: { intervalMs: 100, retryInitialMs: 50, retryMaxMs: 200, failureAlarmAfterMs: 300 },
         events: { natsServers: nats.address, subjectPrefix: PREFIX, jetstream: true },
+        fcaps: { snmpTargets: trapd.address, snmpCommunity: 'tandem-nms', syslogTarget: syslog.udpAddress },
       },
       pair: { holdOffMs: 1000 },
     });
@@ -107,6 +118,8 @@ describe('events on NATS', () => {
     await collector?.close();
     await sub?.close();
     await nats?.stop();
+    await trapd?.stop();
+    await syslog?.stop();
   });
 
   it('a feed alarm raised and cleared, a failover and a switchover arrive in order, schema-valid', async () => {
@@ -181,6 +194,46 @@ describe('events on NATS', () => {
     // Each change of owner raises the lease epoch.
     const epoch = (s: Seen) => (s.event.data as { leaseEpoch: number | null }).leaseEpoch ?? 0;
     expect(epoch(back)).toBeGreaterThan(epoch(takeover));
+  });
+
+  it('the same feed alarm reached snmptrapd (decoded with the MIB) and rsyslogd, from the node process', async () => {
+    const traps = await waitFor(
+      'the raise and the clear of OssTcpFeedFailure as traps',
+      async () => {
+        const t = trapd
+          .traps()
+          .filter(
+            (x) =>
+              x.values.tandemAlarmName === 'STRING: OssTcpFeedFailure' &&
+              x.values.tandemAlarmSource === 'STRING: cam/cam-ea',
+          );
+        return t.length >= 2 ? t : undefined;
+      },
+      { timeoutMs: 10_000, intervalMs: 100 },
+    );
+    expect(traps.slice(0, 2).map((t) => t.notification)).toEqual([
+      'TANDEM-ALARM-MIB::tandemAlarmRaised',
+      'TANDEM-ALARM-MIB::tandemAlarmCleared',
+    ]);
+    const messages = await waitFor(
+      'the raise and the clear as syslog messages',
+      async () => {
+        const m = syslog
+          .messages()
+          .filter(
+            (x) =>
+              x.sd['tandemAlarm@32473']?.name === 'OssTcpFeedFailure' &&
+              x.sd['tandemAlarm@32473']?.source === 'cam/cam-ea',
+          );
+        return m.length >= 2 ? m : undefined;
+      },
+      { timeoutMs: 10_000, intervalMs: 100 },
+    );
+    expect(messages.slice(0, 2).map((m) => m.msgId)).toEqual(['alarm.raised', 'alarm.cleared']);
+    // The node reports what it sent, without the community.
+    const status = JSON.stringify(await pair.b.status());
+    expect(status).toMatch(/"snmp":\{"enabled":true,"version":"v2c"/);
+    expect(status).not.toContain('tandem-nms');
   });
 
   it('with NATS down the pair goes on acking; the events of the outage arrive after it', async () => {

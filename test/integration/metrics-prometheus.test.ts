@@ -5,7 +5,7 @@
  * Every exposition passes `promtool check metrics`.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -139,5 +139,34 @@ describe('metrics scraped by a real Prometheus', () => {
     });
     expect(bad.status).not.toBe(0);
     expect(execFileSync('promtool', ['--version']).toString()).toMatch(/promtool/);
+  });
+
+  it('the Grafana dashboard (ops/grafana) runs on Prometheus and names only exported metrics', async () => {
+    const dashboard = JSON.parse(
+      readFileSync(join(import.meta.dirname, '../../ops/grafana/tandem-dashboard.json'), 'utf8'),
+    ) as {
+      panels: { title: string; targets: { expr: string }[] }[];
+    };
+    const exported = new Set<string>();
+    for (const url of [
+      ...pair.nodes.map((n) => `http://127.0.0.1:${n.adminPort}/metrics`),
+      `http://${lam.api}/metrics`,
+    ])
+      for (const m of (await (await fetch(url)).text()).matchAll(/^# TYPE (\S+) (\w+)/gm))
+        exported.add(m[1]!);
+    let queries = 0;
+    for (const panel of dashboard.panels)
+      for (const { expr } of panel.targets) {
+        for (const [name] of expr.matchAll(/\btandem_[a-z_]+/g))
+          expect(exported.has(name.replace(/_(bucket|sum|count)$/, '')), `${panel.title}: ${name}`).toBe(
+            true,
+          );
+        // Grafana's interval variable, as Grafana would fill it in; Prometheus names a bad query.
+        await prometheus.query(expr.replaceAll('$__rate_interval', '1m'));
+        queries++;
+      }
+    expect(queries).toBeGreaterThan(20);
+    // Queries over live data return something: the active node and the stored RUs.
+    expect((await prometheus.query('max by (node) (tandem_cam_role{role="active"})')).length).toBe(2);
   });
 });
