@@ -20,6 +20,8 @@ import { type EventsConfig, eventsSchema } from '../kernel/events/config.js';
 import { configDigest, EventPublisher } from '../kernel/events/publisher.js';
 import { AlarmForwarding } from '../kernel/fcaps/alarm-forwarding.js';
 import { type FcapsConfig, fcapsSchema } from '../kernel/fcaps/config.js';
+import { type TlsConfig, tlsSchema } from '../kernel/tls/config.js';
+import { channelCredentials } from '../kernel/tls/credentials.js';
 import { tandemVersion } from '../kernel/version.js';
 import type { WireError, WireWelcome } from '../proto/dtp.js';
 import { checkRecordingUnit, type RecordingUnit } from '../proto/ru.js';
@@ -37,6 +39,7 @@ export const ALARM_SPOOL_DAMAGED = 'SpoolDamaged';
 export const ALARM_BLOCK_REJECTED = 'BlockRejected';
 export const ALARM_SEQUENCE_MOVED = 'LamSequenceMoved';
 export const ALARM_CAM_UNREACHABLE = 'CamUnreachable';
+export const ALARM_NOT_AUTHENTICATED = 'LamNotAuthenticated';
 
 /** Errors after which the same block can never be accepted: it is quarantined, not resent. */
 const PERMANENT_BLOCK_ERRORS = new Set([
@@ -72,6 +75,8 @@ export interface LamAgentOptions {
   events?: EventsConfig;
   /** Where alarms are sent as SNMP traps and syslog; default: nowhere. */
   fcaps?: FcapsConfig;
+  /** Mutual TLS to the CAM; default: off. */
+  tls?: TlsConfig;
   /** Disk usage probe, replaceable in tests; default statfs of the spool directory. */
   diskUsedPercent?: (dir: string) => Promise<number>;
 }
@@ -166,6 +171,7 @@ export class LamAgent {
     }
     this.seqs = await SeqStore.open(this.spoolDir, report.maxSeq + 1);
     const common = {
+      credentials: channelCredentials(this.opts.tls ?? tlsSchema.parse({})),
       lamId: lam.componentName,
       lamInstance: this.seqs.instance,
       softwareVersion: lam.softwareVersion,
@@ -398,6 +404,7 @@ export class LamAgent {
    * they are not refused as conflicts; blocks already numbered below it are refused one by one.
    */
   private async onWelcome(welcome: WireWelcome): Promise<void> {
+    this.alarms.clear(ALARM_NOT_AUTHENTICATED, "the CAM accepted this LAM's certificate");
     const highest = welcome.highest_stored_seq ?? 0;
     const was = this.seqs.peek;
     if (await this.seqs.movePast(highest).catch(() => false)) {
@@ -420,6 +427,8 @@ export class LamAgent {
    * it is written to quarantine/, released from the spool, counted and alarmed.
    */
   private async onCamError(stream: DtpSender, error: WireError): Promise<void> {
+    if (error.code === 'ERROR_CODE_UNAUTHENTICATED')
+      this.alarms.raise(ALARM_NOT_AUTHENTICATED, 'major', `the CAM refused this LAM: ${error.message}`);
     const seq = error.block_seq ?? 0;
     if (!PERMANENT_BLOCK_ERRORS.has(error.code) || seq === 0) return;
     const block = stream.forget(seq);

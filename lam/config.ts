@@ -18,6 +18,7 @@ import {
 import { parseWith, readConfigFile } from '../kernel/config/parse.js';
 import { eventsSchema } from '../kernel/events/config.js';
 import { fcapsSchema } from '../kernel/fcaps/config.js';
+import { tlsSchema } from '../kernel/tls/config.js';
 
 /** Table 3 — LAM configuration properties. */
 export const lamSchema = z
@@ -69,6 +70,7 @@ export const lamConfigFileSchema = z.strictObject({
   agent: lamAgentSchema.prefault({}),
   events: eventsSchema.prefault({}),
   fcaps: fcapsSchema.prefault({}),
+  tls: tlsSchema.prefault({}),
 });
 export type LamConfigFile = z.output<typeof lamConfigFileSchema>;
 

@@ -24,6 +24,8 @@ export interface OutgoingBlock {
 
 export interface DtpSenderOptions {
   target: string; // host:port
+  /** TLS to the CAM (kernel/tls/credentials.ts); default: insecure. */
+  credentials?: grpc.ChannelCredentials;
   lamId: string;
   stream: 'primary' | 'recovery';
   softwareVersion?: string;
@@ -60,7 +62,7 @@ export class DtpSender {
 
   constructor(private readonly opts: DtpSenderOptions) {
     const Client = dataTransportClientConstructor();
-    this.client = new Client(opts.target, grpc.credentials.createInsecure(), {
+    this.client = new Client(opts.target, opts.credentials ?? grpc.credentials.createInsecure(), {
       'grpc.keepalive_time_ms': 2_000,
       'grpc.keepalive_timeout_ms': 2_000,
       'grpc.keepalive_permit_without_calls': 1,

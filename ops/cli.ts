@@ -7,6 +7,7 @@ import { redactSecrets } from '../kernel/config/redact.js';
 import { DirLock } from '../kernel/dir-lock.js';
 import { mustBeDirectory } from '../kernel/fs-checks.js';
 import { createLogger, LOG_FORMATS, type LogFormat, silentLogger } from '../kernel/logger.js';
+import type { IdentityKind } from '../kernel/tls/identity.js';
 import { tandemVersion } from '../kernel/version.js';
 import { LamAgent } from '../lam/agent.js';
 import { LamApi } from '../lam/api.js';
@@ -22,6 +23,7 @@ import { runNode } from '../node/main.js';
 import { Database } from '../node/replication/database.js';
 import { migrate } from '../node/replication/migrations.js';
 import { checkRecordingUnit, type RecordingUnit } from '../proto/ru.js';
+import { createCa, issueCertificate } from './certs.js';
 import { forwardTarget } from './forward.js';
 import { OssCollector } from './oss-collector.js';
 import { Progress } from './progress.js';
@@ -275,7 +277,14 @@ lamCmd
   .action(async (opts: { config: string; logFormat: LogFormat }) => {
     const cfg = withConfig(() => loadLamConfigFile(opts.config));
     const log = createLogger(cfg.agent.logLevel, { lam: cfg.lam.componentName }, opts.logFormat);
-    const agent = new LamAgent({ lam: cfg.lam, agent: cfg.agent, events: cfg.events, fcaps: cfg.fcaps, log });
+    const agent = new LamAgent({
+      lam: cfg.lam,
+      agent: cfg.agent,
+      events: cfg.events,
+      fcaps: cfg.fcaps,
+      tls: cfg.tls,
+      log,
+    });
     const lock = withLock(agent.spoolDir, `tandem lam run ${cfg.lam.componentName}`);
     const api = new LamApi(agent, cfg.agent.apiListen);
     const shutdown = async () => {
@@ -397,6 +406,63 @@ spoolCmd
       `${report.files} files, ${report.unacked} unacknowledged blocks, ${report.quarantined.length} repaired\n`,
     );
   });
+
+const certsCmd = program.command('certs').description('a small CA for mutual TLS (docs/security.md)');
+certsCmd
+  .command('ca')
+  .description('create a CA (ca.crt, ca.key) in DIR; never overwrites one')
+  .requiredOption('--dir <dir>', 'where the CA lives (keep ca.key off the servers)')
+  .option('--name <name>', 'the CA certificate common name', 'Tandem CA')
+  .option('--days <n>', 'validity', '3650')
+  .action((opts: { dir: string; name: string; days: string }) => {
+    const { caFile } = createCa(opts.dir, { name: opts.name, days: Number(opts.days) });
+    process.stdout.write(`${caFile}\n`);
+  });
+certsCmd
+  .command('issue')
+  .description('issue a certificate naming tandem://<kind>/<name>: a CAM node, a LAM or an operator')
+  .requiredOption('--ca <dir>', 'the CA directory (tandem certs ca)')
+  .requiredOption('--out <dir>', 'where <name>.crt and <name>.key are written')
+  .requiredOption('--kind <kind>', 'cam, lam or operator')
+  .requiredOption('--name <name>', 'the node id, the LAM component name or the operator name')
+  .option(
+    '--ip <addresses>',
+    'IP addresses the certificate is valid for, comma-separated (a CAM: its own and the logical IP)',
+    '',
+  )
+  .option('--dns <names>', 'DNS names, comma-separated', '')
+  .option('--days <n>', 'validity', '825')
+  .action(
+    (opts: {
+      ca: string;
+      out: string;
+      kind: string;
+      name: string;
+      ip: string;
+      dns: string;
+      days: string;
+    }) => {
+      if (!['cam', 'lam', 'operator'].includes(opts.kind)) {
+        process.stderr.write(
+          `tandem certs issue: --kind ${JSON.stringify(opts.kind)}: allowed cam, lam, operator\n`,
+        );
+        process.exit(2);
+      }
+      const list = (v: string) =>
+        v
+          .split(',')
+          .map((s) => s.trim())
+          .filter((s) => s !== '');
+      const issued = issueCertificate(opts.ca, opts.out, {
+        kind: opts.kind as IdentityKind,
+        name: opts.name,
+        ips: list(opts.ip),
+        dns: list(opts.dns),
+        days: Number(opts.days),
+      });
+      process.stdout.write(`${issued.certFile}\n${issued.keyFile}\n`);
+    },
+  );
 
 const ipdrCmd = program.command('ipdr').description('IPDR/XML accounting files');
 ipdrCmd

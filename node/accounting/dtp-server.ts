@@ -6,6 +6,8 @@
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import type { BlockRecord, Series } from '../../kernel/block.js';
+import type { TlsConfig } from '../../kernel/tls/config.js';
+import { serverCredentials } from '../../kernel/tls/credentials.js';
 import {
   type CamFrame,
   DTP_PROTOCOL_VERSION,
@@ -19,6 +21,7 @@ import { describeDbError } from '../replication/db-errors.js';
 import { DtpSession, type SessionAction, type SessionEvent } from './dtp-session.js';
 import { MAX_RUS_PER_BLOCK, type Session } from './dtp-validation.js';
 import { BlockRejectedError, SequenceConflictError } from './ingest.js';
+import type { LamAuthentication } from './lam-auth.js';
 import type { AckOutcome } from './ledger.js';
 
 export interface DtpServerOptions {
@@ -38,6 +41,9 @@ export interface DtpServerOptions {
   highestStoredSeq: (lamId: string) => Promise<number>;
   /** Ack latencies (metrics). */
   observer?: Pick<NodeObserver, 'blockAcked'>;
+  /** Mutual TLS: the listeners' credentials, and who may send as which LAM. */
+  tls: TlsConfig;
+  auth: LamAuthentication;
   log: Logger;
 }
 
@@ -137,14 +143,14 @@ export class DtpServer {
       },
     );
     await new Promise<void>((resolve, reject) => {
-      server.bindAsync(`${this.opts.host}:${port}`, grpc.ServerCredentials.createInsecure(), (err) => {
+      server.bindAsync(`${this.opts.host}:${port}`, serverCredentials(this.opts.tls), (err) => {
         if (!err) return resolve();
         server.forceShutdown();
         reject(new Error(`cannot listen on ${this.opts.host}:${port} (${stream} port): ${err.message}`));
       });
     });
     this.servers.push(server);
-    this.opts.log.info({ stream, host: this.opts.host, port }, 'DTP listener up');
+    this.opts.log.info({ stream, host: this.opts.host, port, tls: this.opts.tls.enabled }, 'DTP listener up');
   }
 
   /** One call: gRPC events into the session (dtp-session.ts), its actions onto the wire. */
@@ -180,7 +186,7 @@ export class DtpServer {
     const act = (a: SessionAction) => {
       switch (a.kind) {
         case 'check-hello':
-          void this.checkHello(a.session).then(run);
+          void this.checkHello(a.session, call).then(run);
           return;
         case 'welcome':
           clearTimeout(helloTimer);
@@ -279,8 +285,11 @@ export class DtpServer {
   }
 
   /** The node's checks of a Hello that passed the pure ones: refusal, provisioning, highest block. */
-  private async checkHello(session: Session): Promise<SessionEvent> {
+  private async checkHello(session: Session, call: Call): Promise<SessionEvent> {
     const refusal = this.opts.refusal();
+    // Who is calling comes first: nothing is told to a LAM that is not the one it claims to be.
+    const unauthenticated = this.opts.auth.check(call, session.lamId);
+    if (unauthenticated) return { kind: 'hello-checked', error: unauthenticated, refusal };
     if (refusal)
       return {
         kind: 'hello-checked',

@@ -6,10 +6,12 @@
  * It accepts a block only while `refusal()` is undefined: its own conditions (replay, listeners),
  * the database member's health and the node's ownership (`OwnershipGate`: the role lease).
  */
+
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { AlarmRegistry } from '../../kernel/alarms.js';
 import { sleep } from '../../kernel/process.js';
+import { TlsPeers } from '../../kernel/tls/credentials.js';
 import type { NodeConfig } from '../config/schema.js';
 import type { NodeObserver } from '../metrics/observer.js';
 import { type Database, isRejectedForGood } from '../replication/database.js';
@@ -20,6 +22,7 @@ import { type GateFacts, gateReadiness, gateRefusal } from './gate-decision.js';
 import { conflictReason, GroupCommitter } from './ingest.js';
 import { Journal } from './journal.js';
 import { JournalCheckpoint } from './journal-checkpoint.js';
+import { LamAuthentication } from './lam-auth.js';
 import { LamRegistry } from './lam-registry.js';
 import type { Ledger } from './ledger.js';
 import { JournalQuarantine } from './quarantine.js';
@@ -67,8 +70,12 @@ export class IngestGate {
   private listen = { failures: 0, retryAtMs: 0, error: '' };
   private ownership: OwnershipGate = { refusal: () => undefined };
   private stopping = false;
+  /** Who may send as which LAM (mutual TLS; off: everyone). Built once: it holds the trust store. */
+  private readonly auth: LamAuthentication;
 
-  constructor(private readonly d: IngestGateDeps) {}
+  constructor(private readonly d: IngestGateDeps) {
+    this.auth = new LamAuthentication(new TlsPeers(d.config.tls), d.alarms);
+  }
 
   /** Opens the journal (with quarantine and checkpoint) and builds the committer and DTP server. */
   async open(ownership: OwnershipGate): Promise<void> {
@@ -115,6 +122,8 @@ export class IngestGate {
       store: (block) => this.committer!.submit(block),
       highestStoredSeq: (lamId) => this.d.ledger.highestSeq(lamId),
       observer: this.d.observer,
+      tls: config.tls,
+      auth: this.auth,
       log: log.child({ part: 'dtp' }),
     });
   }
@@ -203,6 +212,7 @@ export class IngestGate {
     this.stopping = true;
     clearInterval(this.checkpointTimer);
     await this.dtp?.stop();
+    this.auth.stop();
     await this.committer?.idle();
     await this.journal?.close();
   }
@@ -215,7 +225,14 @@ export class IngestGate {
   status() {
     return {
       ingest: this.committer?.stats ?? null,
-      dtp: this.dtp ? { ...this.dtp.counters, streams: this.dtp.listStreams() } : null,
+      dtp: this.dtp
+        ? {
+            ...this.dtp.counters,
+            tls: this.auth.enabled,
+            refusedCertificates: this.auth.refused,
+            streams: this.dtp.listStreams(),
+          }
+        : null,
       journal: {
         dir: this.journal?.dir ?? null,
         lastReplay: this.lastReplay

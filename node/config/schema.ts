@@ -22,6 +22,7 @@ import {
 import { parseWith } from '../../kernel/config/parse.js';
 import { eventsSchema } from '../../kernel/events/config.js';
 import { fcapsSchema } from '../../kernel/fcaps/config.js';
+import { tlsSchema } from '../../kernel/tls/config.js';
 
 /** Table 2 — CAM configuration properties. */
 export const camSchema = z
@@ -223,6 +224,7 @@ export const nodeConfigSchema = z
     galera: galeraSchema.prefault({}),
     events: eventsSchema.prefault({}),
     fcaps: fcapsSchema.prefault({}),
+    tls: tlsSchema.prefault({}),
   })
   .superRefine((v, ctx) => {
     const issue = (path: string[], message: string) => ctx.addIssue({ code: 'custom', path, message });

@@ -2,10 +2,17 @@
  * Heartbeats between the two nodes (proto/peer.proto): a gRPC server answering Beat with this node's
  * beat, and a client beating the peer every interval. The peer counts as alive until `misses`
  * consecutive beats fail.
+ *
+ * With `tls.enabled`, both directions are the configured peer's certificate or nothing: a Beat whose
+ * caller does not present tandem://cam/<peerId> signed by a trusted CA is answered UNAUTHENTICATED,
+ * counted, and never reaches the failure detector (a forged "peer down" could start a bootstrap);
+ * the client accepts only a server certificate naming the peer.
  */
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import type { Logger } from 'pino';
+import type { TlsConfig } from '../../kernel/tls/config.js';
+import { channelCredentials, serverCredentials, TlsPeers } from '../../kernel/tls/credentials.js';
 import { LOADER_OPTIONS, protoPath } from '../../proto/dtp.js';
 import type { Beat__Output } from '../../proto/gen/tandem/peer/v1/Beat.js';
 import {
@@ -39,6 +46,10 @@ export class Heartbeat {
   private client: PeerClient | undefined;
   private timer: NodeJS.Timeout | undefined;
   private inFlight = false;
+  private readonly peers: TlsPeers;
+  /** Beats refused because the caller was not the peer (TLS), and the last reason. */
+  refusedBeats = 0;
+  lastRefusal = '';
 
   constructor(
     private readonly o: {
@@ -48,10 +59,12 @@ export class Heartbeat {
       intervalMs: number;
       misses: number;
       ownBeat: () => Beat;
+      tls: TlsConfig;
       log: Logger;
     },
   ) {
     this.peer = initialPeerView(o.peerId, o.peerAddress);
+    this.peers = new TlsPeers(o.tls);
   }
 
   async start(): Promise<void> {
@@ -59,18 +72,30 @@ export class Heartbeat {
     this.server = new grpc.Server();
     this.server.addService(service, {
       Beat: (call: grpc.ServerUnaryCall<Beat, Beat>, cb: grpc.sendUnaryData<Beat>) => {
+        const verdict = this.peers.verify(call, { kind: 'cam', name: this.o.peerId, usage: 'client' });
+        if (!verdict.ok) {
+          this.refusedBeats++;
+          if (this.lastRefusal !== verdict.message)
+            this.o.log.warn(
+              { reason: verdict.message, from: call.getPeer() },
+              'heartbeat refused: not the peer',
+            );
+          this.lastRefusal = verdict.message;
+          cb({ code: grpc.status.UNAUTHENTICATED, details: verdict.message });
+          return;
+        }
         if (call.request.node_id === this.o.peerId) this.received(call.request);
         cb(null, this.o.ownBeat());
       },
     });
     await new Promise<void>((resolve, reject) =>
-      this.server!.bindAsync(this.o.listen, grpc.ServerCredentials.createInsecure(), (err) =>
+      this.server!.bindAsync(this.o.listen, serverCredentials(this.o.tls), (err) =>
         err
           ? reject(new Error(`cannot listen on ${this.o.listen} (pair.heartbeatListen): ${err.message}`))
           : resolve(),
       ),
     );
-    this.client = new Client(this.o.peerAddress, grpc.credentials.createInsecure(), {
+    this.client = new Client(this.o.peerAddress, channelCredentials(this.o.tls, { name: this.o.peerId }), {
       'grpc.initial_reconnect_backoff_ms': 100,
       'grpc.max_reconnect_backoff_ms': 1000,
     }) as unknown as PeerClient;

@@ -112,6 +112,7 @@ export class RoleRuntime implements FenceSource {
       intervalMs: pair.heartbeatIntervalMs,
       misses: pair.heartbeatMisses,
       ownBeat: () => this.beat(facts),
+      tls: this.d.config.tls,
       log: this.d.log.child({ part: 'heartbeat' }),
     });
     await this.heartbeat.start();
@@ -201,6 +202,8 @@ export class RoleRuntime implements FenceSource {
       peer: this.heartbeat
         ? {
             ...this.heartbeat.peer,
+            refusedBeats: this.heartbeat.refusedBeats,
+            lastRefusal: this.heartbeat.lastRefusal,
             lastBeatAgoMs: this.heartbeat.peer.lastBeatAtMs
               ? Date.now() - this.heartbeat.peer.lastBeatAtMs
               : null,

@@ -18,6 +18,7 @@ export async function startCamNode(
     cam?: Record<string, unknown>;
     ipdr?: Record<string, unknown>;
     delivery?: Record<string, unknown>;
+    tls?: Record<string, unknown>;
     /** A database of the test's own (freshDatabase) instead of the shared one. */
     databaseName?: string;
     id?: string;
@@ -45,6 +46,7 @@ export async function startCamNode(
     ingest: overrides.ingest ?? {},
     ipdr: overrides.ipdr ?? {},
     delivery: overrides.delivery ?? {},
+    tls: overrides.tls ?? {},
   });
   const node = new CamNode(
     config,

@@ -13,6 +13,7 @@ export const ErrorCode = {
   ERROR_CODE_NOT_ACCEPTING: 'ERROR_CODE_NOT_ACCEPTING',
   ERROR_CODE_INTERNAL: 'ERROR_CODE_INTERNAL',
   ERROR_CODE_SEQUENCE_CONFLICT: 'ERROR_CODE_SEQUENCE_CONFLICT',
+  ERROR_CODE_UNAUTHENTICATED: 'ERROR_CODE_UNAUTHENTICATED',
 } as const;
 
 export type ErrorCode =
@@ -40,5 +41,7 @@ export type ErrorCode =
   | 10
   | 'ERROR_CODE_SEQUENCE_CONFLICT'
   | 11
+  | 'ERROR_CODE_UNAUTHENTICATED'
+  | 12
 
 export type ErrorCode__Output = typeof ErrorCode[keyof typeof ErrorCode]
