@@ -20,6 +20,8 @@ import { IngestGate } from './accounting/ingest-gate.js';
 import { IpdrJobs, ipdrPlacement } from './accounting/ipdr/ipdr-jobs.js';
 import { Ledger } from './accounting/ledger.js';
 import { type AdminCommand, AdminServer } from './api/admin-server.js';
+import { AuditLog } from './api/audit-log.js';
+import { OperatorTokens } from './api/operators.js';
 import type { NodeConfig } from './config/schema.js';
 import { Delivery } from './delivery/delivery.js';
 import { NodeMetrics } from './metrics/node-metrics.js';
@@ -28,6 +30,14 @@ import { Database } from './replication/database.js';
 import { prepareDatabase } from './replication/database-ready.js';
 import { MemberHealthMonitor } from './replication/member-health.js';
 import { type NodeFacts, RoleRuntime } from './role/role-runtime.js';
+
+export const ALARM_ADMIN_OPEN = 'AdminApiUnauthenticated';
+
+/** 127.0.0.0/8, ::1 or localhost: only this host's users can reach it. */
+export function isLoopbackListen(listen: string): boolean {
+  const host = listen.slice(0, listen.lastIndexOf(':')).replace(/^\[|\]$/g, '');
+  return host === 'localhost' || host === '::1' || /^127\./.test(host);
+}
 
 export class CamNode implements NodeFacts {
   readonly alarms: AlarmRegistry;
@@ -106,8 +116,16 @@ export class CamNode implements NodeFacts {
       node: this,
       alarms: this.alarms,
       metrics: this.metrics.registry,
+      tokens: config.node.adminTokensFile ? new OperatorTokens(config.node.adminTokensFile) : undefined,
+      audit: new AuditLog(config.node.dataDir),
       log: log.child({ part: 'api' }),
     });
+    if (!config.node.adminTokensFile && !isLoopbackListen(config.node.adminListen))
+      this.alarms.raise(
+        ALARM_ADMIN_OPEN,
+        'major',
+        `the admin API listens on ${config.node.adminListen} without authentication: set node.adminTokensFile (docs/security.md)`,
+      );
     await this.admin.start();
     this.disks = await startNodeDiskMonitors(config, this.alarms, log);
     await this.role.startBeforeDatabase(this);

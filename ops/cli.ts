@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-import { readFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 /** `tandem`: the one command-line entry point. Subcommands grow with each capability. */
 import { Command, Option } from 'commander';
 import { ConfigError } from '../kernel/config/parse.js';
@@ -17,6 +18,7 @@ import { listSpoolFiles, repairSpool, verifySpoolFiles } from '../lam/spool-chec
 import { renderOffline } from '../node/accounting/ipdr/render-offline.js';
 import { listIpdrFiles, verifyIpdrFiles } from '../node/accounting/ipdr/verify.js';
 import { LamRegistry } from '../node/accounting/lam-registry.js';
+import { hashToken, parseOperators, ROLES } from '../node/api/operators.js';
 import { loadNodeConfig } from '../node/config/load.js';
 import { nodeConfigSchema, parseNodeConfig } from '../node/config/schema.js';
 import { runNode } from '../node/main.js';
@@ -98,14 +100,41 @@ program
     const admin = opts.config ? withConfig(() => loadNodeConfig(opts.config!)).node.adminListen : opts.admin;
     let body: unknown;
     try {
-      const res = await fetch(`http://${admin}/status`, { signal: AbortSignal.timeout(3000) });
+      const res = await fetch(`http://${admin}/status`, {
+        headers: adminHeaders(),
+        signal: AbortSignal.timeout(3000),
+      });
       body = await res.json();
+      if (res.status === 401 || res.status === 403) {
+        process.stderr.write(
+          `tandem status: ${String((body as { error?: string }).error)} (set TANDEM_ADMIN_TOKEN_FILE)\n`,
+        );
+        process.exit(1);
+      }
     } catch (err) {
       process.stderr.write(`tandem status: no node answers at ${admin}: ${(err as Error).message}\n`);
       process.exit(1);
     }
     process.stdout.write(opts.json ? `${JSON.stringify(body, null, 2)}\n` : formatStatus(body));
   });
+
+/**
+ * The operator's token for the admin API (node.adminTokensFile): TANDEM_ADMIN_TOKEN, or the file
+ * TANDEM_ADMIN_TOKEN_FILE names (never a command-line argument: those show in `ps`).
+ */
+function adminHeaders(): Record<string, string> {
+  const file = process.env.TANDEM_ADMIN_TOKEN_FILE;
+  let token = process.env.TANDEM_ADMIN_TOKEN;
+  if (!token && file) {
+    try {
+      token = readFileSync(file, 'utf8').trim();
+    } catch (err) {
+      process.stderr.write(`tandem: TANDEM_ADMIN_TOKEN_FILE ${file}: ${(err as Error).message}\n`);
+      process.exit(2);
+    }
+  }
+  return token ? { authorization: `Bearer ${token}` } : {};
+}
 
 /** The admin API address from --config or --admin. */
 function adminOf(opts: { config?: string; admin: string }): string {
@@ -119,7 +148,7 @@ async function post(
 ): Promise<{ status: number; body: Record<string, unknown> }> {
   const res = await fetch(`http://${admin}/commands/${name}`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...adminHeaders() },
     body: JSON.stringify(body),
     signal: AbortSignal.timeout(10_000),
   });
@@ -140,7 +169,7 @@ async function pairCommand(
     let r = await post(admin, name, body);
     if (r.status === 409) {
       const status = (await (
-        await fetch(`http://${admin}/status`, { signal: AbortSignal.timeout(3000) })
+        await fetch(`http://${admin}/status`, { headers: adminHeaders(), signal: AbortSignal.timeout(3000) })
       ).json()) as {
         role?: { role: string } | null;
         peer?: { alive: boolean; lastBeat: { admin_listen: string; role: string } | null } | null;
@@ -405,6 +434,43 @@ spoolCmd
     process.stdout.write(
       `${report.files} files, ${report.unacked} unacknowledged blocks, ${report.quarantined.length} repaired\n`,
     );
+  });
+
+program
+  .command('admin-token')
+  .description(
+    'create an operator token for the admin API: its hash goes into the tokens file, the token is printed once',
+  )
+  .requiredOption('--file <tokens.yaml>', 'node.adminTokensFile (created if absent; copy it to both nodes)')
+  .requiredOption('--name <name>', 'who the token is for (written in the audit log)')
+  .option('--role <role>', 'reader (status, metrics, alarms) or operator (also commands)', 'reader')
+  .action((opts: { file: string; name: string; role: string }) => {
+    if (!(ROLES as readonly string[]).includes(opts.role)) {
+      process.stderr.write(
+        `tandem admin-token: --role ${JSON.stringify(opts.role)}: allowed reader, operator\n`,
+      );
+      process.exit(2);
+    }
+    const text = existsSync(opts.file) ? readFileSync(opts.file, 'utf8') : '';
+    let operators: ReturnType<typeof parseOperators> = [];
+    try {
+      operators = parseOperators(text, opts.file);
+    } catch (err) {
+      process.stderr.write(`tandem admin-token: ${(err as Error).message}\n`);
+      process.exit(2);
+    }
+    if (operators.some((o) => o.name === opts.name)) {
+      process.stderr.write(
+        `tandem admin-token: ${opts.name} already has a token in ${opts.file}; remove its entry first\n`,
+      );
+      process.exit(2);
+    }
+    const token = randomBytes(32).toString('base64url');
+    const entry = `- name: ${opts.name}\n  role: ${opts.role}\n  tokenSha256: ${hashToken(token)}\n`;
+    writeFileSync(opts.file, `${text}${text === '' || text.endsWith('\n') ? '' : '\n'}${entry}`, {
+      mode: 0o600,
+    });
+    process.stdout.write(`${token}\n`);
   });
 
 const certsCmd = program.command('certs').description('a small CA for mutual TLS (docs/security.md)');

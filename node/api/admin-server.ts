@@ -2,11 +2,17 @@
  * The node's admin HTTP API (loopback by default): `GET /status`, `GET /health`, `GET /metrics`
  * (Prometheus, docs/metrics.md), `GET /alarms` (active alarms and their history), and the operator
  * commands of the pair: `POST /commands/{switchover,failover,restore,maintenance}`.
+ *
+ * With `node.adminTokensFile`, every route but /health needs a bearer token (401 without one):
+ * readers may read, operators may also command (403 otherwise). Every command request, whatever
+ * its outcome, is written to the audit log before it is answered.
  */
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { AlarmEvent, AlarmRegistry } from '../../kernel/alarms.js';
 import { exposition, type Registry } from '../../kernel/metrics.js';
+import type { AuditEntry, AuditLog } from './audit-log.js';
+import { allows, authenticate, type Operator, type OperatorTokens } from './operators.js';
 
 /** What the API serves and acts on: the node. */
 export interface AdminTarget {
@@ -21,6 +27,9 @@ export interface AdminServerDeps {
   node: AdminTarget;
   alarms: AlarmRegistry;
   metrics: Registry;
+  /** undefined: no authentication (only for a loopback adminListen; see docs/security.md). */
+  tokens?: OperatorTokens;
+  audit: AuditLog;
   log: Logger;
 }
 
@@ -33,14 +42,56 @@ export class AdminServer {
     this.listen = d.listen;
     this.log = d.log;
     this.app = Fastify({ logger: false });
+    // Who is calling, before any route runs: 401 without a valid token, 403 for a reader's command.
+    this.app.addHook('onRequest', async (req, reply) => {
+      if (!d.tokens || req.url === '/health') return;
+      const auth = authenticate(d.tokens.current(), req.headers.authorization);
+      const command = req.url.startsWith('/commands/');
+      if (!auth.ok || (command && !allows(auth.operator.role, 'command'))) {
+        const status = auth.ok ? 403 : 401;
+        const error = auth.ok
+          ? `${auth.operator.name} is a ${auth.operator.role}: commands need the operator role`
+          : auth.error;
+        if (command)
+          await d.audit.append({
+            at: new Date().toISOString(),
+            operator: auth.ok ? auth.operator.name : null,
+            role: auth.ok ? auth.operator.role : null,
+            from: req.ip,
+            command: req.url.slice('/commands/'.length),
+            body: null,
+            result: auth.ok ? 'forbidden' : 'unauthenticated',
+            detail: error,
+          });
+        return reply.code(status).header('www-authenticate', 'Bearer').send({ error });
+      }
+      if (auth.ok) (req as { operator?: Operator }).operator = auth.operator;
+    });
     this.app.post<{ Params: { name: string }; Body: unknown }>('/commands/:name', async (req, reply) => {
+      const who = (req as { operator?: Operator }).operator;
+      const audit = (result: AuditEntry['result'], detail: string) =>
+        d.audit.append({
+          at: new Date().toISOString(),
+          operator: who?.name ?? (d.tokens ? null : 'local'),
+          role: who?.role ?? null,
+          from: req.ip,
+          command: req.params.name,
+          body: req.body ?? null,
+          result,
+          detail,
+        });
       const parsed = parseCommand(req.params.name, req.body);
-      if ('error' in parsed) return reply.code(400).send({ error: parsed.error });
+      if ('error' in parsed) {
+        await audit('invalid', parsed.error);
+        return reply.code(400).send({ error: parsed.error });
+      }
       try {
         const result = await d.node.command(parsed.command);
-        this.log.info({ command: parsed.command }, 'operator command accepted');
+        await audit('accepted', JSON.stringify(result ?? null));
+        this.log.info({ command: parsed.command, operator: who?.name }, 'operator command accepted');
         return { ok: true, result };
       } catch (err) {
+        await audit('refused', (err as Error).message);
         return reply.code(409).send({ error: (err as Error).message });
       }
     });

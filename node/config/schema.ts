@@ -207,6 +207,8 @@ export const nodeSchema = z.strictObject({
   id: str({ min: 1, max: 32, rule: IDENTIFIER }),
   dataDir: str({ min: 1, max: 500, default: '/var/lib/tandem', rule: ABSOLUTE_PATH }),
   adminListen: str({ min: 3, max: 270, default: '127.0.0.1:7600', rule: LISTEN_ADDRESS }),
+  /** Operators and their tokens' hashes (docs/security.md); empty: the admin API does not authenticate. */
+  adminTokensFile: str({ min: 0, max: 500, default: '', rule: orEmpty(ABSOLUTE_PATH) }),
   logLevel: oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const, 'info'),
 });
 

@@ -19,6 +19,7 @@ export async function startCamNode(
     ipdr?: Record<string, unknown>;
     delivery?: Record<string, unknown>;
     tls?: Record<string, unknown>;
+    node?: Record<string, unknown>;
     /** A database of the test's own (freshDatabase) instead of the shared one. */
     databaseName?: string;
     id?: string;
@@ -26,13 +27,18 @@ export async function startCamNode(
     expect?: 'accepting' | 'standby';
     dataDir?: string;
   } = {},
-): Promise<{ node: CamNode; config: NodeConfig; primary: string; recovery: string }> {
+): Promise<{ node: CamNode; config: NodeConfig; primary: string; recovery: string; admin: string }> {
   const dir = overrides.dataDir ?? mkdtempSync(join(tmpdir(), 'tandem-cam-'));
   const primaryPort = await freePort();
   const recoveryPort = await freePort();
   const adminPort = await freePort();
   const config = parseNodeConfig({
-    node: { id: overrides.id ?? `cam-${member}`, dataDir: dir, adminListen: `127.0.0.1:${adminPort}` },
+    node: {
+      id: overrides.id ?? `cam-${member}`,
+      dataDir: dir,
+      adminListen: `127.0.0.1:${adminPort}`,
+      ...overrides.node,
+    },
     cam: {
       ipAddress: '127.0.0.1',
       primaryPort,
@@ -67,7 +73,13 @@ export async function startCamNode(
     },
     { timeoutMs: 30_000 },
   );
-  return { node, config, primary: `127.0.0.1:${primaryPort}`, recovery: `127.0.0.1:${recoveryPort}` };
+  return {
+    node,
+    config,
+    primary: `127.0.0.1:${primaryPort}`,
+    recovery: `127.0.0.1:${recoveryPort}`,
+    admin: `127.0.0.1:${adminPort}`,
+  };
 }
 
 export function uniqueLamId(prefix: string): string {
