@@ -123,7 +123,13 @@ describe('admin API authentication', () => {
     );
     expect(withFile.code, withFile.stderr).toBe(0);
     expect(JSON.parse(withFile.stdout).node.id).toBe('cam-auth');
-    const readerCommand = await tandem({ TANDEM_ADMIN_TOKEN: tokens.bob }, 'maintenance', 'off', '--admin', admin);
+    const readerCommand = await tandem(
+      { TANDEM_ADMIN_TOKEN: tokens.bob },
+      'maintenance',
+      'off',
+      '--admin',
+      admin,
+    );
     expect(readerCommand.code).toBe(1);
     expect(readerCommand.stderr).toMatch(/bob is a reader/);
 
