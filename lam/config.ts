@@ -2,6 +2,7 @@
  * Configuration of a LAM: Table 3 of the seed (`lam`) and the daemon's own settings (`agent`).
  * Ranges and defaults are those of ../shared/spec/configuration.md.
  */
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import {
   ABSOLUTE_PATH,
@@ -16,6 +17,7 @@ import {
   thresholdsOrdered,
 } from '../kernel/config/fields.js';
 import { parseWith, readConfigFile } from '../kernel/config/parse.js';
+import { resolveSecretSources } from '../kernel/config/secret-sources.js';
 import { eventsSchema } from '../kernel/events/config.js';
 import { fcapsSchema } from '../kernel/fcaps/config.js';
 import { tlsSchema } from '../kernel/tls/config.js';
@@ -77,4 +79,11 @@ export type LamConfigFile = z.output<typeof lamConfigFileSchema>;
 export const parseLamConfig = (input: unknown): LamConfig => parseWith(lamConfigFileSchema, input).lam;
 export const parseLamConfigFile = (input: unknown): LamConfigFile => parseWith(lamConfigFileSchema, input);
 export const loadLamConfig = (path: string): LamConfig => parseLamConfig(readConfigFile(path));
-export const loadLamConfigFile = (path: string): LamConfigFile => parseLamConfigFile(readConfigFile(path));
+/** Reads, resolves `…File` / `…Env` secrets (kernel/config/secret-sources.ts) and validates. */
+export const loadLamConfigFile = (path: string): LamConfigFile =>
+  parseLamConfigFile(
+    resolveSecretSources(lamConfigFileSchema, readConfigFile(path), {
+      readFile: (f) => readFileSync(f, 'utf8'),
+      env: process.env,
+    }),
+  );

@@ -23,6 +23,19 @@ function redact(schema: z.ZodType, value: unknown): unknown {
   return value;
 }
 
+/** The secret fields and the sub-sections of an object schema (for secret-sources.ts). */
+export function secretFieldsOf(schema: z.ZodType): { secrets: string[]; sections: [string, z.ZodType][] } {
+  const shape = (unwrap(schema) as unknown as { shape?: Record<string, z.ZodType> }).shape ?? {};
+  const secrets: string[] = [];
+  const sections: [string, z.ZodType][] = [];
+  for (const [key, field] of Object.entries(shape)) {
+    const f = unwrap(field);
+    if (f.meta()?.secret === true) secrets.push(key);
+    else if ((f as unknown as { shape?: unknown }).shape) sections.push([key, field]);
+  }
+  return { secrets, sections };
+}
+
 /** Through prefault, default and optional wrappers to the schema that has the shape or the meta. */
 function unwrap(schema: z.ZodType): z.ZodType {
   let s = schema;

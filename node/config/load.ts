@@ -1,4 +1,13 @@
+import { readFileSync } from 'node:fs';
 import { readConfigFile } from '../../kernel/config/parse.js';
-import { type NodeConfig, parseNodeConfig } from './schema.js';
+import { resolveSecretSources } from '../../kernel/config/secret-sources.js';
+import { type NodeConfig, nodeConfigSchema, parseNodeConfig } from './schema.js';
 
-export const loadNodeConfig = (path: string): NodeConfig => parseNodeConfig(readConfigFile(path));
+/** Reads, resolves `…File` / `…Env` secrets (kernel/config/secret-sources.ts) and validates. */
+export const loadNodeConfig = (path: string): NodeConfig =>
+  parseNodeConfig(
+    resolveSecretSources(nodeConfigSchema, readConfigFile(path), {
+      readFile: (f) => readFileSync(f, 'utf8'),
+      env: process.env,
+    }),
+  );
