@@ -13,25 +13,18 @@ import * as protoLoader from '@grpc/proto-loader';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../kernel/logger.js';
 import { waitFor } from '../../kernel/process.js';
-import { tlsSchema } from '../../kernel/tls/config.js';
 import { type Beat, Heartbeat } from '../../node/heartbeat/heartbeat.js';
 import { createCa, issueCertificate } from '../../ops/certs.js';
 import { freePort } from '../../ops/local-process.js';
 import { LOADER_OPTIONS, protoPath } from '../../proto/dtp.js';
+import { testTls } from '../harness/tls.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tandem-tls-hb-'));
 const ca = join(dir, 'ca');
 const other = join(dir, 'other-ca');
 const out = join(dir, 'certs');
 const otherOut = join(dir, 'other-certs');
-const tlsFor = (name: string, caDir = ca, certDir = out) =>
-  tlsSchema.parse({
-    enabled: true,
-    caFile: join(caDir, 'ca.crt'),
-    certFile: join(certDir, `${name}.crt`),
-    keyFile: join(certDir, `${name}.key`),
-    reloadIntervalMs: 1000,
-  });
+const tlsFor = (name: string, caDir = ca, certDir = out) => testTls(caDir, certDir, name);
 
 const beatOf = (id: string, reason = '') =>
   ({ node_id: id, role: 'standby', acking: false, epoch: 1, reason }) as unknown as Beat;

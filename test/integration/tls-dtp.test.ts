@@ -13,7 +13,6 @@ import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../kernel/logger.js';
 import { waitFor } from '../../kernel/process.js';
-import { tlsSchema } from '../../kernel/tls/config.js';
 import { channelCredentials } from '../../kernel/tls/credentials.js';
 import { DtpSender } from '../../lam/dtp-client.js';
 import { syntheticBlockRus } from '../../lam/synthetic.js';
@@ -22,6 +21,7 @@ import { createCa, issueCertificate } from '../../ops/certs.js';
 import type { WireError } from '../../proto/dtp.js';
 import { waitForHealthyCluster } from '../harness/galera.js';
 import { startCamNode, uniqueLamId } from '../harness/nodes.js';
+import { testTls } from '../harness/tls.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tandem-tls-dtp-'));
 const ca = join(dir, 'ca');
@@ -29,14 +29,7 @@ const other = join(dir, 'other-ca');
 const out = join(dir, 'certs');
 const goodLam = uniqueLamId('tls').slice(0, 32);
 const rotLam = uniqueLamId('rot').slice(0, 32);
-const tlsFor = (name: string, caDir = ca, certDir = out) =>
-  tlsSchema.parse({
-    enabled: true,
-    caFile: join(caDir, 'ca.crt'),
-    certFile: join(certDir, `${name}.crt`),
-    keyFile: join(certDir, `${name}.key`),
-    reloadIntervalMs: 1000,
-  });
+const tlsFor = (name: string, caDir = ca, certDir = out) => testTls(caDir, certDir, name);
 
 let node: CamNode;
 let primary: string;
