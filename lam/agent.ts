@@ -106,6 +106,8 @@ export class LamAgent {
     rusAcked: 0,
     /** Times the CAM's highest stored sequence was ahead of ours (reset state or shared id). */
     sequenceMoves: 0,
+    /** Local API requests refused for a missing or wrong token (lam/api.ts). */
+    apiUnauthenticated: 0,
   };
   private readonly ruCountOf = new Map<number, number>();
   /** When each in-flight block was first sent, by stream: the ack latency histogram's start. */

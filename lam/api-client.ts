@@ -2,8 +2,14 @@
 import { request } from 'node:http';
 import { apiTarget } from './api.js';
 
+/** Where a LAM's API listens and the token it requires ('' on a Unix socket without one). */
+export interface LamApiAddress {
+  listen: string;
+  token: string;
+}
+
 export async function callLamApi(
-  listenOn: string,
+  { listen: listenOn, token }: LamApiAddress,
   method: 'GET' | 'POST',
   path: string,
   body?: unknown,
@@ -20,7 +26,10 @@ export async function callLamApi(
         host: target.socketPath ? undefined : url.hostname,
         port: target.socketPath ? undefined : url.port,
         path: url.pathname + url.search,
-        headers: payload ? { 'content-type': 'application/json', 'content-length': payload.length } : {},
+        headers: {
+          ...(payload ? { 'content-type': 'application/json', 'content-length': payload.length } : {}),
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
+        },
         timeout: timeoutMs,
       },
       (res) => {

@@ -3,10 +3,13 @@
  *   POST /rus[?durable=true]   body: one RU or an array of RUs (docs/ru-format.md)
  *   GET  /status
  *   GET  /metrics               Prometheus text exposition (docs/metrics.md)
- * Listens on loopback host:port or on a Unix socket path.
+ * Listens on a Unix socket (mode 0660: the daemon's user and group) or on host:port, where every
+ * request must carry `Authorization: Bearer <agent.apiToken>` (401 otherwise; D26).
  */
-import { rmSync } from 'node:fs';
+import { chmodSync, mkdirSync, rmSync } from 'node:fs';
+import { dirname } from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
+import { bearerToken, sameToken } from '../kernel/http/bearer.js';
 import { exposition } from '../kernel/metrics.js';
 import type { LamAgent } from './agent.js';
 import { RuRejected } from './agent.js';
@@ -17,8 +20,26 @@ export class LamApi {
   constructor(
     agent: LamAgent,
     private readonly listenOn: string,
+    /** '' : no token (only allowed on a Unix socket, by lamAgentSchema). */
+    token: string,
   ) {
     this.app = Fastify({ logger: false, bodyLimit: 16 * 1024 * 1024 });
+    if (token !== '')
+      this.app.addHook('onRequest', async (req, reply) => {
+        const presented = bearerToken(req.headers.authorization);
+        if (presented === undefined || !sameToken(presented, token)) {
+          agent.counters.apiUnauthenticated++;
+          return reply
+            .code(401)
+            .header('www-authenticate', 'Bearer')
+            .send({
+              error:
+                presented === undefined
+                  ? 'authentication required: Authorization: Bearer <token>'
+                  : 'the token is not valid',
+            });
+        }
+      });
     this.app.post<{ Querystring: { durable?: string } }>('/rus', async (req, reply) => {
       const durable = req.query.durable === 'true' || req.query.durable === '1';
       const body = req.body;
@@ -42,8 +63,10 @@ export class LamApi {
 
   async start(): Promise<void> {
     if (this.listenOn.startsWith('/')) {
+      mkdirSync(dirname(this.listenOn), { recursive: true, mode: 0o750 });
       rmSync(this.listenOn, { force: true });
       await this.app.listen({ path: this.listenOn });
+      chmodSync(this.listenOn, 0o660);
     } else {
       const i = this.listenOn.lastIndexOf(':');
       await this.app.listen({ host: this.listenOn.slice(0, i), port: Number(this.listenOn.slice(i + 1)) });

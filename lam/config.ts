@@ -6,11 +6,13 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import {
   ABSOLUTE_PATH,
+  BEARER_TOKEN,
   IDENTIFIER,
   IPV4,
   int,
   LISTEN_ADDRESS,
   oneOf,
+  orEmpty,
   PORT,
   rotationNotBothDisabled,
   str,
@@ -47,24 +49,41 @@ export const lamSchema = z
   });
 export type LamConfig = z.output<typeof lamSchema>;
 
+/** Where the LAM's local API listens when `agent.apiListen` is not set: a Unix socket (D26). */
+export const DEFAULT_LAM_API_SOCKET = '/run/tandem/lam-api.sock';
+
 /** The LAM daemon's own settings (not in Table 3). */
-export const lamAgentSchema = z.strictObject({
-  /** host:port on loopback, or an absolute Unix socket path. */
-  apiListen: str({
-    min: 3,
-    max: 270,
-    default: '127.0.0.1:7700',
-    rule: {
-      test: (v) => v.startsWith('/') || LISTEN_ADDRESS.test(v),
-      allowed: 'host:port or an absolute Unix socket path',
-    },
-  }),
-  /** Blocks in flight on the recovery stream: small, so the primary stream keeps priority. */
-  recoveryWindow: int({ min: 1, max: 1000, default: 4, unit: 'blocks' }),
-  /** CamUnreachable is raised when the primary stream has been down this long. */
-  camUnreachableAlarmS: int({ min: 1, max: 3600, default: 10, unit: 's' }),
-  logLevel: oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const, 'info'),
-});
+export const lamAgentSchema = z
+  .strictObject({
+    /**
+     * An absolute Unix socket path (the default; access by file permissions, mode 0660), or
+     * host:port — then every request needs `apiToken`.
+     */
+    apiListen: str({
+      min: 3,
+      max: 107, // sun_path holds 108 bytes with the terminating NUL
+      default: DEFAULT_LAM_API_SOCKET,
+      rule: {
+        test: (v) => v.startsWith('/') || LISTEN_ADDRESS.test(v),
+        allowed: 'host:port or an absolute Unix socket path',
+      },
+    }),
+    /** Bearer token the local API requires (mandatory on TCP, optional on a Unix socket). */
+    apiToken: str({ min: 0, max: 512, default: '', secret: true, rule: orEmpty(BEARER_TOKEN) }),
+    /** Blocks in flight on the recovery stream: small, so the primary stream keeps priority. */
+    recoveryWindow: int({ min: 1, max: 1000, default: 4, unit: 'blocks' }),
+    /** CamUnreachable is raised when the primary stream has been down this long. */
+    camUnreachableAlarmS: int({ min: 1, max: 3600, default: 10, unit: 's' }),
+    logLevel: oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const, 'info'),
+  })
+  .superRefine((v, ctx) => {
+    if (!v.apiListen.startsWith('/') && v.apiToken === '')
+      ctx.addIssue({
+        code: 'custom',
+        path: ['apiToken'],
+        message: `required when apiListen is host:port (${v.apiListen}): anyone on the host could submit RUs; set apiToken (or apiTokenFile / apiTokenEnv) or listen on a Unix socket`,
+      });
+  });
 export type LamAgentConfig = z.output<typeof lamAgentSchema>;
 
 export const lamConfigFileSchema = z.strictObject({

@@ -77,6 +77,12 @@ function scrapeTimeMetrics(r: Registry, version: string, source: LamMetricsSourc
   );
   countedFrom(
     r,
+    'tandem_lam_api_unauthenticated_total',
+    'Local API requests refused for a missing or wrong token (TCP listener)',
+    () => c().apiUnauthenticated,
+  );
+  countedFrom(
+    r,
     'tandem_lam_rus_acked_total',
     'RUs in blocks the CAM acknowledged (each block once)',
     () => c().rusAcked,

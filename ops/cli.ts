@@ -7,18 +7,19 @@ import { ConfigError } from '../kernel/config/parse.js';
 import { redactSecrets } from '../kernel/config/redact.js';
 import { DirLock } from '../kernel/dir-lock.js';
 import { mustBeDirectory } from '../kernel/fs-checks.js';
+import { sha256Hex } from '../kernel/http/bearer.js';
 import { createLogger, LOG_FORMATS, type LogFormat, silentLogger } from '../kernel/logger.js';
 import type { IdentityKind } from '../kernel/tls/identity.js';
 import { tandemVersion } from '../kernel/version.js';
 import { LamAgent } from '../lam/agent.js';
 import { LamApi } from '../lam/api.js';
-import { callLamApi } from '../lam/api-client.js';
-import { lamConfigFileSchema, loadLamConfigFile } from '../lam/config.js';
+import { callLamApi, type LamApiAddress } from '../lam/api-client.js';
+import { DEFAULT_LAM_API_SOCKET, lamConfigFileSchema, loadLamConfigFile } from '../lam/config.js';
 import { listSpoolFiles, repairSpool, verifySpoolFiles } from '../lam/spool-check.js';
 import { renderOffline } from '../node/accounting/ipdr/render-offline.js';
 import { listIpdrFiles, verifyIpdrFiles } from '../node/accounting/ipdr/verify.js';
 import { LamRegistry } from '../node/accounting/lam-registry.js';
-import { hashToken, parseOperators, ROLES } from '../node/api/operators.js';
+import { parseOperators, ROLES } from '../node/api/operators.js';
 import { loadNodeConfig } from '../node/config/load.js';
 import { nodeConfigSchema, parseNodeConfig } from '../node/config/schema.js';
 import { runNode } from '../node/main.js';
@@ -123,17 +124,33 @@ program
  * TANDEM_ADMIN_TOKEN_FILE names (never a command-line argument: those show in `ps`).
  */
 function adminHeaders(): Record<string, string> {
-  const file = process.env.TANDEM_ADMIN_TOKEN_FILE;
-  let token = process.env.TANDEM_ADMIN_TOKEN;
-  if (!token && file) {
-    try {
-      token = readFileSync(file, 'utf8').trim();
-    } catch (err) {
-      process.stderr.write(`tandem: TANDEM_ADMIN_TOKEN_FILE ${file}: ${(err as Error).message}\n`);
-      process.exit(2);
-    }
-  }
+  const token = tokenFromEnv('TANDEM_ADMIN_TOKEN');
   return token ? { authorization: `Bearer ${token}` } : {};
+}
+
+/** `$NAME`, or the content of the file `$NAME_FILE` names; '' when neither is set. */
+function tokenFromEnv(name: string): string {
+  const file = process.env[`${name}_FILE`];
+  const token = process.env[name];
+  if (token || !file) return token ?? '';
+  try {
+    return readFileSync(file, 'utf8').trim();
+  } catch (err) {
+    process.stderr.write(`tandem: ${name}_FILE ${file}: ${(err as Error).message}\n`);
+    process.exit(2);
+  }
+}
+
+/**
+ * The LAM API to call: from --config (apiListen and apiToken), else --api with the token in
+ * TANDEM_LAM_TOKEN or the file TANDEM_LAM_TOKEN_FILE names (never an argument: those show in `ps`).
+ */
+function lamApiOf(opts: { config?: string; api: string }): LamApiAddress {
+  if (opts.config) {
+    const { agent } = withConfig(() => loadLamConfigFile(opts.config!));
+    return { listen: agent.apiListen, token: agent.apiToken };
+  }
+  return { listen: opts.api, token: tokenFromEnv('TANDEM_LAM_TOKEN') };
 }
 
 /** The admin API address from --config or --admin. */
@@ -315,7 +332,7 @@ lamCmd
       log,
     });
     const lock = withLock(agent.spoolDir, `tandem lam run ${cfg.lam.componentName}`);
-    const api = new LamApi(agent, cfg.agent.apiListen);
+    const api = new LamApi(agent, cfg.agent.apiListen, cfg.agent.apiToken);
     const shutdown = async () => {
       await api.stop().catch(() => undefined);
       await agent.stop();
@@ -338,11 +355,15 @@ lamCmd
   .description('submit RUs from a JSON-lines file (docs/ru-format.md) to a running LAM')
   .requiredOption('-f, --file <ru.ndjson>', 'one RU per line')
   .option('-c, --config <file>', 'LAM configuration (to find its API)')
-  .option('--api <address>', 'LAM API: host:port or Unix socket path', '127.0.0.1:7700')
+  .option(
+    '--api <address>',
+    'LAM API: Unix socket path or host:port (token: TANDEM_LAM_TOKEN[_FILE])',
+    DEFAULT_LAM_API_SOCKET,
+  )
   .option('--durable', "return only once every RU is fsync'd in the spool")
   .option('--batch <n>', 'RUs per request', '200')
   .action(async (opts: { file: string; config?: string; api: string; durable?: boolean; batch: string }) => {
-    const api = opts.config ? withConfig(() => loadLamConfigFile(opts.config!)).agent.apiListen : opts.api;
+    const api = lamApiOf(opts);
     const rus = readRuLines(opts.file);
     const batch = Math.max(1, Number(opts.batch) || 200);
     const progress = new Progress({ label: 'lam inject', unit: 'RUs', total: rus.length });
@@ -356,7 +377,7 @@ lamCmd
         chunk,
       ).catch((err: Error) => {
         progress.stop();
-        process.stderr.write(`tandem lam inject: no LAM answers at ${api}: ${err.message}\n`);
+        process.stderr.write(`tandem lam inject: no LAM answers at ${api.listen}: ${err.message}\n`);
         process.exit(1);
       });
       if (res.status >= 300) {
@@ -377,13 +398,21 @@ lamCmd
 lamCmd
   .command('status')
   .option('-c, --config <file>', 'LAM configuration (to find its API)')
-  .option('--api <address>', 'LAM API: host:port or Unix socket path', '127.0.0.1:7700')
+  .option(
+    '--api <address>',
+    'LAM API: Unix socket path or host:port (token: TANDEM_LAM_TOKEN[_FILE])',
+    DEFAULT_LAM_API_SOCKET,
+  )
   .action(async (opts: { config?: string; api: string }) => {
-    const api = opts.config ? withConfig(() => loadLamConfigFile(opts.config!)).agent.apiListen : opts.api;
+    const api = lamApiOf(opts);
     const res = await callLamApi(api, 'GET', '/status').catch((err: Error) => {
-      process.stderr.write(`tandem lam status: no LAM answers at ${api}: ${err.message}\n`);
+      process.stderr.write(`tandem lam status: no LAM answers at ${api.listen}: ${err.message}\n`);
       process.exit(1);
     });
+    if (res.status >= 300) {
+      process.stderr.write(`tandem lam status: ${String(res.body.error)} (HTTP ${res.status})\n`);
+      process.exit(1);
+    }
     process.stdout.write(`${JSON.stringify(res.body, null, 2)}\n`);
   });
 
@@ -466,7 +495,7 @@ program
       process.exit(2);
     }
     const token = randomBytes(32).toString('base64url');
-    const entry = `- name: ${opts.name}\n  role: ${opts.role}\n  tokenSha256: ${hashToken(token)}\n`;
+    const entry = `- name: ${opts.name}\n  role: ${opts.role}\n  tokenSha256: ${sha256Hex(token)}\n`;
     writeFileSync(opts.file, `${text}${text === '' || text.endsWith('\n') ? '' : '\n'}${entry}`, {
       mode: 0o600,
     });

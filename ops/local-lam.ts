@@ -1,15 +1,17 @@
 /** A LAM daemon as a real child process (`tandem lam run`) on this host, for the demo and tests. */
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { waitFor } from '../kernel/process.js';
 import type { LamStatus } from '../lam/agent.js';
-import { callLamApi } from '../lam/api-client.js';
+import { callLamApi, type LamApiAddress } from '../lam/api-client.js';
 import { CliProcess, freePort } from './local-process.js';
 
 export class LamProcess extends CliProcess {
   readonly configFile: string;
-  api = '';
+  /** Its local API: a Unix socket in its directory, or loopback TCP with a token (`tcp`). */
+  api: LamApiAddress = { listen: '', token: '' };
 
   private constructor(
     private readonly id: string,
@@ -26,13 +28,16 @@ export class LamProcess extends CliProcess {
     dir: string;
     cam: { primaryPort: number; recoveryPort: number };
     lam?: Record<string, unknown>;
-    /** Run in this network namespace, with the API on `apiHost` (reachable from here). */
+    /** Run in this network namespace (its API socket is on the shared file system). */
     netns?: string;
-    apiHost?: string;
+    /** The API on 127.0.0.1:<free port> with a token (e.g. for Prometheus), not on a Unix socket. */
+    tcpApi?: boolean;
   }): Promise<LamProcess> {
     const p = new LamProcess(opts.componentName, opts.dir, opts.netns);
     mkdirSync(opts.dir, { recursive: true });
-    p.api = `${opts.apiHost ?? '127.0.0.1'}:${await freePort()}`;
+    p.api = opts.tcpApi
+      ? { listen: `127.0.0.1:${await freePort()}`, token: randomBytes(24).toString('base64url') }
+      : { listen: join(opts.dir, `${opts.componentName}.sock`), token: '' };
     const config = {
       lam: {
         componentName: opts.componentName,
@@ -45,14 +50,18 @@ export class LamProcess extends CliProcess {
         fileRotationSize: 50_000,
         ...opts.lam,
       },
-      agent: { apiListen: p.api, logLevel: 'warn' },
+      agent: { apiListen: p.api.listen, apiToken: p.api.token, logLevel: 'warn' },
     };
     writeFileSync(p.configFile, stringify(config));
     return p;
   }
 
   async status(): Promise<LamStatus> {
-    return (await callLamApi(this.api, 'GET', '/status', undefined, 2000)).body as unknown as LamStatus;
+    return (await this.call('GET', '/status', undefined, 2000)).body as unknown as LamStatus;
+  }
+
+  call(method: 'GET' | 'POST', path: string, body?: unknown, timeoutMs?: number) {
+    return callLamApi(this.api, method, path, body, timeoutMs);
   }
 
   async waitReady(timeoutMs = 20_000): Promise<void> {

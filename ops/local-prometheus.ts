@@ -11,6 +11,8 @@ export interface ScrapeJob {
   job: string;
   /** host:port of each target's HTTP listener serving `/metrics`. */
   targets: readonly string[];
+  /** Sent as `Authorization: Bearer …` (a LAM's API on TCP requires its agent.apiToken). */
+  bearerToken?: string;
 }
 
 export interface LocalPrometheusOptions {
@@ -40,7 +42,11 @@ export class LocalPrometheus {
     const interval = `${this.o.scrapeIntervalS ?? 1}s`;
     return JSON.stringify({
       global: { scrape_interval: interval, scrape_timeout: interval, evaluation_interval: interval },
-      scrape_configs: this.o.jobs.map((j) => ({ job_name: j.job, static_configs: [{ targets: j.targets }] })),
+      scrape_configs: this.o.jobs.map((j) => ({
+        job_name: j.job,
+        static_configs: [{ targets: j.targets }],
+        ...(j.bearerToken ? { authorization: { type: 'Bearer', credentials: j.bearerToken } } : {}),
+      })),
     });
   }
 

@@ -139,6 +139,11 @@ export const orEmpty = (rule: { test: (v: string) => boolean; allowed: string },
   test: (v: string) => v === '' || rule.test(v),
   allowed: `${allowed}, or empty`,
 });
+/** A bearer token as HTTP carries it (RFC 6750 b64token is narrower; any visible ASCII is accepted). */
+export const BEARER_TOKEN = {
+  test: (v: string) => /^[!-~]{16,512}$/.test(v),
+  allowed: '16–512 visible ASCII characters',
+};
 export const IDENTIFIER = {
   test: (v: string) => /^[A-Za-z0-9_.-]+$/.test(v),
   allowed: 'letters, digits, _ . -',

@@ -1,16 +1,22 @@
 /** The LAM as an operator runs it: `tandem lam run`, its API, `tandem lam inject` and `status`. */
 import { execFile } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { callLamApi } from '../../lam/api-client.js';
 import { syntheticRu } from '../../lam/synthetic.js';
 import { CLI } from '../../ops/local-cam.js';
+import { LamProcess } from '../../ops/local-lam.js';
 import { sqlOn } from '../harness/galera.js';
+import { uniqueLamId } from '../harness/nodes.js';
 import { camAndLamProcesses } from '../harness/processes.js';
 
 const run = promisify(execFile);
+const tandemWith = (env: Record<string, string>, ...args: string[]) =>
+  run(process.execPath, [CLI, ...args], { timeout: 30_000, env: { ...process.env, ...env } }).then(
+    (r) => ({ code: 0, ...r }),
+    (e: { code: number; stdout: string; stderr: string }) => e,
+  );
 const tandem = (...args: string[]) =>
   run(process.execPath, [CLI, ...args], { timeout: 30_000 }).then(
     (r) => ({ code: 0, ...r }),
@@ -33,7 +39,7 @@ describe('tandem lam', () => {
       '--file',
       file,
       '--api',
-      ctx.lam.api,
+      ctx.lam.api.listen,
       '--durable',
       '--batch',
       '7',
@@ -54,18 +60,18 @@ describe('tandem lam', () => {
       `${good}\n${good}\n${JSON.stringify({ ...syntheticRu(lamId, 2), recTime: 'noon' })}\n`,
     );
     const before = (await ctx.lam.status()).counters.rusSubmitted;
-    const r = await tandem('lam', 'inject', '--file', file, '--api', ctx.lam.api);
+    const r = await tandem('lam', 'inject', '--file', file, '--api', ctx.lam.api.listen);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/bad\.ndjson line 3: recTime must be an xs:dateTime/);
     expect((await ctx.lam.status()).counters.rusSubmitted).toBe(before);
     writeFileSync(file, '{"type": \n');
-    expect((await tandem('lam', 'inject', '--file', file, '--api', ctx.lam.api)).stderr).toMatch(
+    expect((await tandem('lam', 'inject', '--file', file, '--api', ctx.lam.api.listen)).stderr).toMatch(
       /line 1: not JSON/,
     );
   });
 
   it('the API refuses an invalid RU with 400 naming the field', async () => {
-    const res = await callLamApi(ctx.lam.api, 'POST', '/rus', [
+    const res = await ctx.lam.call('POST', '/rus', [
       syntheticRu(lamId, 1),
       { ...syntheticRu(lamId, 2), referStatus: 7 },
     ]);
@@ -77,7 +83,7 @@ describe('tandem lam', () => {
   });
 
   it('status reports streams, counters and spool', async () => {
-    const r = await tandem('lam', 'status', '--api', ctx.lam.api);
+    const r = await tandem('lam', 'status', '--api', ctx.lam.api.listen);
     const s = JSON.parse(r.stdout);
     expect(s).toMatchObject({
       lam: lamId,
@@ -101,5 +107,52 @@ describe('tandem lam', () => {
     const missing = await tandem('lam', 'spool', 'verify', join(ctx.dir, 'no-such-dir'));
     expect(missing.code).toBe(2);
     expect(missing.stderr.trim()).toBe(`tandem: ${join(ctx.dir, 'no-such-dir')}: no such directory`);
+  });
+
+  it('the API socket is mode 0660; on TCP every request needs the token, which the CLI reads from the environment', {
+    timeout: 60_000,
+  }, async () => {
+    expect(statSync(ctx.lam.api.listen).mode & 0o777).toBe(0o660);
+    const tcpId = uniqueLamId('cli-tcp').slice(0, 32);
+    const tcp = await LamProcess.create({ componentName: tcpId, dir: ctx.dir, cam: ctx.cam, tcpApi: true });
+    tcp.start();
+    try {
+      await tcp.waitReady();
+      const url = `http://${tcp.api.listen}`;
+      expect((await fetch(`${url}/status`)).status).toBe(401);
+      const wrong = await fetch(`${url}/rus`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${'w'.repeat(24)}`, 'content-type': 'application/json' },
+        body: JSON.stringify(syntheticRu(tcpId, 1)),
+      });
+      expect(wrong.status).toBe(401);
+      expect(await wrong.json()).toEqual({ error: 'the token is not valid' });
+      expect((await fetch(`${url}/metrics`)).status).toBe(401);
+
+      const file = join(ctx.dir, 'tcp.ndjson');
+      writeFileSync(file, `${JSON.stringify({ ...syntheticRu(tcpId, 1), uID: `${tcpId}-1` })}\n`);
+      const refused = await tandem('lam', 'inject', '--file', file, '--api', tcp.api.listen);
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toMatch(/authentication required/);
+      const tokenFile = join(ctx.dir, 'lam-token');
+      writeFileSync(tokenFile, `${tcp.api.token}\n`, { mode: 0o600 });
+      const sent = await tandemWith(
+        { TANDEM_LAM_TOKEN_FILE: tokenFile },
+        ...['lam', 'inject', '--file', file, '--api', tcp.api.listen, '--durable'],
+      );
+      expect(sent.stdout).toMatch(/^1 RUs accepted \(durable\)/);
+      const status = await tandemWith(
+        { TANDEM_LAM_TOKEN: tcp.api.token },
+        'lam',
+        'status',
+        '--api',
+        tcp.api.listen,
+      );
+      expect(JSON.parse(status.stdout).counters).toMatchObject({ rusDurable: 1, apiUnauthenticated: 4 });
+      const statusByConfig = await tandem('lam', 'status', '--config', tcp.configFile);
+      expect(JSON.parse(statusByConfig.stdout).lam).toBe(tcpId);
+    } finally {
+      await tcp.stop();
+    }
   });
 });

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { sleep } from '../../kernel/process.js';
-import { callLamApi } from '../../lam/api-client.js';
 import { syntheticRu } from '../../lam/synthetic.js';
 import { sqlOn } from '../harness/galera.js';
 import { camAndLamProcesses } from '../harness/processes.js';
@@ -25,7 +24,7 @@ describe('LAM kill -9 with durable submits', () => {
         });
         attempts++;
         try {
-          const res = await callLamApi(lam.api, 'POST', '/rus?durable=true', batch, 5000);
+          const res = await lam.call('POST', '/rus?durable=true', batch, 5000);
           if (res.status === 200) for (const ru of batch) confirmed.add(ru.uID);
         } catch {
           await sleep(20); // LAM down: these RUs were never confirmed

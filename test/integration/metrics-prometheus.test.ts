@@ -10,7 +10,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../../kernel/process.js';
-import { callLamApi } from '../../lam/api-client.js';
 import { syntheticRu } from '../../lam/synthetic.js';
 import { freePort } from '../../ops/local-cam.js';
 import { LamProcess } from '../../ops/local-lam.js';
@@ -45,6 +44,7 @@ describe('metrics scraped by a real Prometheus', () => {
       dir,
       cam: { primaryPort: pair.a.primaryPort, recoveryPort: pair.a.recoveryPort },
       lam: { primaryCamIpAddress: logicalIp, recoveryCamIpAddress: logicalIp },
+      tcpApi: true, // Prometheus scrapes over TCP, with the LAM's token
     });
     lam.start();
     await lam.waitReady();
@@ -53,11 +53,12 @@ describe('metrics scraped by a real Prometheus', () => {
       port: await freePort(),
       jobs: [
         { job: 'tandem-cam', targets: pair.nodes.map((n) => `127.0.0.1:${n.adminPort}`) },
-        { job: 'tandem-lam', targets: [lam.api] },
+        { job: 'tandem-lam', targets: [lam.api.listen], bearerToken: lam.api.token },
       ],
     });
     await prometheus.start();
   });
+  const lamAuth = () => ({ authorization: `Bearer ${lam.api.token}` });
   afterAll(async () => {
     await prometheus?.stop();
     await lam?.stop();
@@ -88,7 +89,7 @@ describe('metrics scraped by a real Prometheus', () => {
         ...syntheticRu(lamId, i + k),
         uID: `${lamId}-${i + k}`,
       }));
-      const res = await callLamApi(lam.api, 'POST', '/rus?durable=true', batch);
+      const res = await lam.call('POST', '/rus?durable=true', batch);
       expect(res.status).toBe(200);
     }
     await lam.waitDrained();
@@ -117,7 +118,7 @@ describe('metrics scraped by a real Prometheus', () => {
       expect(res.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
       bodies.push([n.id, await res.text()]);
     }
-    const lamRes = await fetch(`http://${lam.api}/metrics`);
+    const lamRes = await fetch(`http://${lam.api.listen}/metrics`, { headers: lamAuth() });
     bodies.push([lamId, await lamRes.text()]);
     for (const [who, body] of bodies) {
       expect(body, who).toMatch(/^tandem_(cam|lam)_info\{/m);
@@ -148,11 +149,11 @@ describe('metrics scraped by a real Prometheus', () => {
       panels: { title: string; targets: { expr: string }[] }[];
     };
     const exported = new Set<string>();
-    for (const url of [
-      ...pair.nodes.map((n) => `http://127.0.0.1:${n.adminPort}/metrics`),
-      `http://${lam.api}/metrics`,
+    for (const [url, headers] of [
+      ...pair.nodes.map((n) => [`http://127.0.0.1:${n.adminPort}/metrics`, {}] as const),
+      [`http://${lam.api.listen}/metrics`, lamAuth()] as const,
     ])
-      for (const m of (await (await fetch(url)).text()).matchAll(/^# TYPE (\S+) (\w+)/gm))
+      for (const m of (await (await fetch(url, { headers })).text()).matchAll(/^# TYPE (\S+) (\w+)/gm))
         exported.add(m[1]!);
     let queries = 0;
     for (const panel of dashboard.panels)

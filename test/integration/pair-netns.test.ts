@@ -12,7 +12,6 @@ import { join } from 'node:path';
 import mariadb from 'mariadb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sleep, waitFor } from '../../kernel/process.js';
-import { callLamApi } from '../../lam/api-client.js';
 import { syntheticRu } from '../../lam/synthetic.js';
 import type { GaleraMemberLayout } from '../../node/replication/galera-config.js';
 import { CamProcess } from '../../ops/local-cam.js';
@@ -129,7 +128,6 @@ describe('hot-standby pair in network namespaces with keepalived', () => {
       cam: { primaryPort: 17667, recoveryPort: 17668 },
       lam: { primaryCamIpAddress: VIP, recoveryCamIpAddress: VIP },
       netns: net.ns('c'),
-      apiHost: ADDR.c,
     });
     lam.start();
     await lam.waitReady();
@@ -142,7 +140,7 @@ describe('hot-standby pair in network namespaces with keepalived', () => {
           uID: `${lamId}-ru-${n++}`,
         }));
         try {
-          const res = await callLamApi(lam.api, 'POST', '/rus?durable=true', batch, 5000);
+          const res = await lam.call('POST', '/rus?durable=true', batch, 5000);
           if (res.status === 200) for (const ru of batch) confirmed.add(ru.uID);
         } catch {}
         await sleep(20);

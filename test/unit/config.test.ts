@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../kernel/config/parse.js';
-import { parseLamConfig } from '../../lam/config.js';
+import { DEFAULT_LAM_API_SOCKET, parseLamConfig, parseLamConfigFile } from '../../lam/config.js';
 import { parseNodeConfig } from '../../node/config/schema.js';
 
 const node = (cam: Record<string, unknown> = {}, extra: Record<string, unknown> = {}) =>
@@ -188,6 +188,29 @@ describe('LAM configuration (Table 3)', () => {
     expect(problems(() => lam({ fileRotationSize: 0, fileRotationTime: 0 }))[0]).toMatch(
       /^lam\.fileRotationSize: 0 together/,
     );
+  });
+});
+
+describe('LAM local API (agent)', () => {
+  const agent = (fields: Record<string, unknown>) =>
+    parseLamConfigFile({ lam: { componentName: 'App1' }, agent: fields }).agent;
+  it('listens on a Unix socket by default, without a token', () => {
+    expect(agent({})).toMatchObject({ apiListen: DEFAULT_LAM_API_SOCKET, apiToken: '' });
+  });
+  it('on host:port a token is required, and the error says why without showing one', () => {
+    expect(problems(() => agent({ apiListen: '127.0.0.1:7700' }))).toEqual([
+      expect.stringMatching(/^agent\.apiToken: required when apiListen is host:port \(127\.0\.0\.1:7700\)/),
+    ]);
+    expect(agent({ apiListen: '127.0.0.1:7700', apiToken: 'x'.repeat(16) }).apiToken).toBe('x'.repeat(16));
+  });
+  it('a short or malformed token is refused, its value hidden', () => {
+    for (const bad of ['short', 'has space in it 0123456789'])
+      expect(problems(() => agent({ apiListen: '127.0.0.1:7700', apiToken: bad }))).toEqual([
+        'agent.apiToken: (secret value hidden) is not valid; allowed: 16–512 visible ASCII characters, or empty (0–512 characters)',
+      ]);
+  });
+  it('a socket path must fit sun_path', () => {
+    expect(problems(() => agent({ apiListen: `/${'a'.repeat(107)}` }))[0]).toMatch(/^agent\.apiListen: /);
   });
 });
 

@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { allows, authenticate, hashToken, parseOperators } from '../../node/api/operators.js';
+import { sha256Hex } from '../../kernel/http/bearer.js';
+import { allows, authenticate, parseOperators } from '../../node/api/operators.js';
 import { isLoopbackListen } from '../../node/cam-node.js';
 
 const TOKEN = 'a-long-enough-token-0123456789';
-const alice = { name: 'alice', role: 'operator' as const, tokenSha256: hashToken(TOKEN) };
-const bob = { name: 'bob', role: 'reader' as const, tokenSha256: hashToken(`${TOKEN}-bob`) };
+const alice = { name: 'alice', role: 'operator' as const, tokenSha256: sha256Hex(TOKEN) };
+const bob = { name: 'bob', role: 'reader' as const, tokenSha256: sha256Hex(`${TOKEN}-bob`) };
 
 describe('admin API operators', () => {
   it('parses the tokens file', () => {
