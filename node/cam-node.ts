@@ -19,6 +19,7 @@ import { tandemVersion } from '../kernel/version.js';
 import { IngestGate } from './accounting/ingest-gate.js';
 import { IpdrJobs, ipdrPlacement } from './accounting/ipdr/ipdr-jobs.js';
 import { Ledger } from './accounting/ledger.js';
+import { alarmIfAdminOpen } from './api/admin-exposure.js';
 import { type AdminCommand, AdminServer } from './api/admin-server.js';
 import { AuditLog } from './api/audit-log.js';
 import { OperatorTokens } from './api/operators.js';
@@ -26,20 +27,13 @@ import type { NodeConfig } from './config/schema.js';
 import { Delivery } from './delivery/delivery.js';
 import { NodeMetrics } from './metrics/node-metrics.js';
 import { startNodeDiskMonitors } from './node-disks.js';
+import { type CamStatus, type NodeParts, nodeStatus } from './node-status.js';
 import { Database } from './replication/database.js';
 import { prepareDatabase } from './replication/database-ready.js';
 import { MemberHealthMonitor } from './replication/member-health.js';
 import { type NodeFacts, RoleRuntime } from './role/role-runtime.js';
 
-export const ALARM_ADMIN_OPEN = 'AdminApiUnauthenticated';
-
-/** 127.0.0.0/8, ::1 or localhost: only this host's users can reach it. */
-export function isLoopbackListen(listen: string): boolean {
-  const host = listen.slice(0, listen.lastIndexOf(':')).replace(/^\[|\]$/g, '');
-  return host === 'localhost' || host === '::1' || /^127\./.test(host);
-}
-
-export class CamNode implements NodeFacts {
+export class CamNode implements NodeFacts, NodeParts {
   readonly alarms: AlarmRegistry;
   readonly db: Database;
   readonly health: MemberHealthMonitor;
@@ -49,9 +43,9 @@ export class CamNode implements NodeFacts {
   readonly events: EventPublisher;
   readonly fcaps: AlarmForwarding;
   private readonly ipdr: IpdrJobs | undefined;
-  private delivery: Delivery | undefined;
+  delivery: Delivery | undefined;
   private admin: AdminServer | undefined;
-  private disks: DiskMonitor[] = [];
+  disks: DiskMonitor[] = [];
   readonly startedAt = new Date();
 
   constructor(
@@ -120,12 +114,7 @@ export class CamNode implements NodeFacts {
       audit: new AuditLog(config.node.dataDir),
       log: log.child({ part: 'api' }),
     });
-    if (!config.node.adminTokensFile && !isLoopbackListen(config.node.adminListen))
-      this.alarms.raise(
-        ALARM_ADMIN_OPEN,
-        'major',
-        `the admin API listens on ${config.node.adminListen} without authentication: set node.adminTokensFile (docs/security.md)`,
-      );
+    alarmIfAdminOpen(config.node, this.alarms);
     await this.admin.start();
     this.disks = await startNodeDiskMonitors(config, this.alarms, log);
     await this.role.startBeforeDatabase(this);
@@ -173,7 +162,7 @@ export class CamNode implements NodeFacts {
     return this.ingest.refusal();
   }
 
-  /** The active node: holding the role lease and accepting (it plans IPDR files and delivers). */
+  /** The active node: holding the role lease and accepting (it places IPDR records and delivers). */
   isActive(): boolean {
     return this.refusal() === undefined;
   }
@@ -184,7 +173,7 @@ export class CamNode implements NodeFacts {
   }
 
   accepting(): boolean {
-    return this.refusal() === undefined;
+    return this.isActive();
   }
 
   blocksStored(): number {
@@ -195,41 +184,8 @@ export class CamNode implements NodeFacts {
     return this.ipdr?.closedThrough(series) ?? 0;
   }
 
-  status() {
-    const h = this.health.health;
-    const role = this.role.status();
-    return {
-      node: {
-        id: this.config.node.id,
-        version: tandemVersion(),
-        pid: process.pid,
-        startedAt: this.startedAt.toISOString(),
-        uptimeS: Math.round((Date.now() - this.startedAt.getTime()) / 1000),
-      },
-      accepting: this.refusal() === undefined,
-      refusal: this.refusal() ?? null,
-      database: {
-        writable: h.writable,
-        reason: h.reason || null,
-        clusterStatus: h.status?.clusterStatus ?? null,
-        clusterSize: h.status?.clusterSize ?? null,
-        localState: h.status?.localState ?? null,
-        checkedAt: h.checkedAt ? new Date(h.checkedAt).toISOString() : null,
-      },
-      listeners: {
-        host: this.config.cam.ipAddress,
-        primaryPort: this.config.cam.primaryPort,
-        recoveryPort: this.config.cam.recoveryPort,
-      },
-      ...this.ingest.status(),
-      disks: this.disks.map((d) => ({ what: d.what, usedPercent: Number(d.usedPercent.toFixed(1)) })),
-      active: this.isActive(),
-      ...role,
-      delivery: this.delivery?.enabled ? this.delivery.status() : null,
-      alarms: this.alarms.list(),
-      events: this.events.status(),
-      fcaps: this.fcaps.status(),
-    };
+  status(): CamStatus {
+    return nodeStatus(this);
   }
 
   private onHealthChange(writable: boolean, reason: string): void {
@@ -237,5 +193,3 @@ export class CamNode implements NodeFacts {
     this.ingest.onDatabaseChange(writable, reason);
   }
 }
-
-export type CamStatus = ReturnType<CamNode['status']>;

@@ -16,7 +16,7 @@ import {
   SIZE_BUCKETS,
   scrapeSnapshot,
 } from '../../kernel/metrics.js';
-import type { CamStatus } from '../cam-node.js';
+import type { CamStatus } from '../node-status.js';
 import type { Role } from '../role/role-machine.js';
 import type { NodeObserver } from './observer.js';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { sha256Hex } from '../../kernel/http/bearer.js';
+import { isLoopbackListen } from '../../node/api/admin-exposure.js';
 import { allows, authenticate, parseOperators } from '../../node/api/operators.js';
-import { isLoopbackListen } from '../../node/cam-node.js';
 
 const TOKEN = 'a-long-enough-token-0123456789';
 const alice = { name: 'alice', role: 'operator' as const, tokenSha256: sha256Hex(TOKEN) };
