@@ -548,6 +548,7 @@ export class LamAgent {
       pending: s.pending,
       acked: s.stats.acked,
       duplicates: s.stats.duplicates,
+      stalls: s.stats.stalls,
       lastError: s.stats.lastError || null,
     });
     return {

@@ -1,7 +1,8 @@
 /**
  * The LAM side of one DTP stream: keeps every block until the CAM acknowledges it, resends
  * unacknowledged blocks after any reconnect, respects the CAM's window, and reconnects with
- * backoff and jitter to whichever node answers at the target (the logical IP).
+ * backoff and jitter to whichever node answers at the target (the logical IP). A stream that is
+ * open but silent is given up by its watchdog (stream-watchdog.ts).
  */
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
@@ -15,6 +16,7 @@ import {
   type WireWelcome,
 } from '../proto/dtp.js';
 import type { RecordingUnit } from '../proto/ru.js';
+import { DEFAULT_STREAM_WATCHDOG, type StreamWatchdogLimits, stalledReason } from './stream-watchdog.js';
 
 export interface OutgoingBlock {
   blockSeq: number;
@@ -40,12 +42,30 @@ export interface DtpSenderOptions {
   maxInFlight?: number;
   minBackoffMs?: number;
   maxBackoffMs?: number;
+  /** When an open but silent stream is given up (default DEFAULT_STREAM_WATCHDOG). */
+  watchdog?: StreamWatchdogLimits;
 }
 
 type ClientCall = grpc.ClientDuplexStream<LamFrame, CamFrame>;
+type DtpClient = grpc.Client & { Transfer: (opts?: grpc.CallOptions) => ClientCall };
+
+function newClient(opts: DtpSenderOptions): DtpClient {
+  const Client = dataTransportClientConstructor();
+  return new Client(opts.target, opts.credentials ?? grpc.credentials.createInsecure(), {
+    'grpc.keepalive_time_ms': 2_000,
+    'grpc.keepalive_timeout_ms': 2_000,
+    'grpc.keepalive_permit_without_calls': 1,
+    'grpc.initial_reconnect_backoff_ms': 100,
+    'grpc.max_reconnect_backoff_ms': 500,
+    'grpc.max_send_message_length': 64 * 1024 * 1024,
+    // Its own connection, never one shared with another client: closing it must close the socket.
+    'grpc.use_local_subchannel_pool': 1,
+  }) as unknown as DtpClient;
+}
 
 export class DtpSender {
-  private readonly client: grpc.Client & { Transfer: (opts?: grpc.CallOptions) => ClientCall };
+  /** Replaced when a stream stalls: its connection may be the thing that hangs. */
+  private client: DtpClient;
   /** Blocks not yet acknowledged, in send order. */
   private readonly unacked = new Map<number, OutgoingBlock>();
   private readonly inFlight = new Set<number>();
@@ -58,18 +78,26 @@ export class DtpSender {
   private backoffMs: number;
   private reconnectTimer: NodeJS.Timeout | undefined;
   private drainWaiters: (() => void)[] = [];
-  readonly stats = { acked: 0, duplicates: 0, sent: 0, resent: 0, connects: 0, errors: 0, lastError: '' };
+  /** The current call's Welcome, last Ack, or first block in flight after none were (watchdog). */
+  private lastProgressMs = 0;
+  /** The current call's Error frame: the reason it ended, rather than the end that follows it. */
+  private callError = '';
+  private watchdogTimer: NodeJS.Timeout | undefined;
+  readonly stats = {
+    acked: 0,
+    duplicates: 0,
+    sent: 0,
+    resent: 0,
+    connects: 0,
+    errors: 0,
+    /** Streams this sender gave up because the CAM stayed silent. */
+    stalls: 0,
+    /** Why the last stream ended or was refused (the latest, not the first). */
+    lastError: '',
+  };
 
   constructor(private readonly opts: DtpSenderOptions) {
-    const Client = dataTransportClientConstructor();
-    this.client = new Client(opts.target, opts.credentials ?? grpc.credentials.createInsecure(), {
-      'grpc.keepalive_time_ms': 2_000,
-      'grpc.keepalive_timeout_ms': 2_000,
-      'grpc.keepalive_permit_without_calls': 1,
-      'grpc.initial_reconnect_backoff_ms': 100,
-      'grpc.max_reconnect_backoff_ms': 500,
-      'grpc.max_send_message_length': 64 * 1024 * 1024,
-    }) as unknown as typeof this.client;
+    this.client = newClient(opts);
     this.backoffMs = opts.minBackoffMs ?? 100;
   }
 
@@ -82,6 +110,8 @@ export class DtpSender {
   }
 
   start(): void {
+    this.watchdogTimer = setInterval(() => this.checkProgress(), 500);
+    this.watchdogTimer.unref();
     this.connect();
   }
 
@@ -110,6 +140,7 @@ export class DtpSender {
   stop(): void {
     this.stopped = true;
     clearTimeout(this.reconnectTimer);
+    clearInterval(this.watchdogTimer);
     this.call?.cancel();
     this.call = undefined;
     this.client.close();
@@ -121,6 +152,8 @@ export class DtpSender {
     this.call = call;
     this.window = 0;
     this.inFlight.clear();
+    this.lastProgressMs = Date.now();
+    this.callError = '';
     this.toSend = [...this.unacked.keys()];
     this.toSendHead = 0;
     call.on('data', (frame: CamFrame) => this.onFrame(call, frame));
@@ -144,6 +177,7 @@ export class DtpSender {
   private onFrame(call: ClientCall, frame: CamFrame): void {
     if (call !== this.call) return;
     if (frame.frame === 'welcome') {
+      this.lastProgressMs = Date.now();
       this.window = Math.min(frame.welcome.window, this.opts.maxInFlight ?? Number.POSITIVE_INFINITY);
       this.stats.connects++;
       this.backoffMs = this.opts.minBackoffMs ?? 100;
@@ -151,6 +185,7 @@ export class DtpSender {
       this.opts.onConnect?.(frame.welcome);
     } else if (frame.frame === 'ack') {
       const seq = frame.ack.block_seq;
+      this.lastProgressMs = Date.now();
       this.inFlight.delete(seq);
       if (this.unacked.delete(seq)) {
         const status = frame.ack.status === 'ACK_STATUS_DUPLICATE' ? 'duplicate' : 'stored';
@@ -163,6 +198,7 @@ export class DtpSender {
     } else if (frame.frame === 'error') {
       this.stats.errors++;
       this.stats.lastError = `${frame.error.code}: ${frame.error.message}`;
+      this.callError = this.stats.lastError;
       this.opts.onError?.(frame.error);
     }
   }
@@ -172,7 +208,7 @@ export class DtpSender {
     this.call = undefined;
     this.window = 0;
     this.inFlight.clear();
-    if (!this.stats.lastError) this.stats.lastError = why;
+    this.stats.lastError = this.callError || why;
     if (this.stopped) return;
     // Short: after a failover the logical IP answers again within seconds and LAMs must follow.
     const max = this.opts.maxBackoffMs ?? 500;
@@ -182,9 +218,30 @@ export class DtpSender {
     this.reconnectTimer = setTimeout(() => this.connect(), delay);
   }
 
+  /** Gives up the current call if the CAM has been silent on it for too long. */
+  private checkProgress(): void {
+    const call = this.call;
+    if (!call) return;
+    const why = stalledReason(
+      { welcomed: this.window > 0, inFlight: this.inFlight.size, quietMs: Date.now() - this.lastProgressMs },
+      this.opts.watchdog ?? DEFAULT_STREAM_WATCHDOG,
+    );
+    if (!why) return;
+    this.stats.stalls++;
+    this.opts.log.warn({ reason: why }, 'DTP stream silent; giving it up with its connection');
+    this.onBroken(call, why);
+    call.cancel();
+    // A new connection too: grpc-js puts no deadline on connecting, so a TCP connection whose server
+    // vanished before its HTTP/2 settings (a frozen node, then the address moved) holds every new
+    // call of this client for good; nothing is ever sent on it, so no reset ever comes back.
+    this.client.close();
+    this.client = newClient(this.opts);
+  }
+
   private pump(): void {
     const call = this.call;
     if (!call || this.window === 0) return;
+    if (this.inFlight.size === 0) this.lastProgressMs = Date.now();
     while (this.inFlight.size < this.window && this.toSendHead < this.toSend.length) {
       const seq = this.toSend[this.toSendHead++]!;
       const block = this.unacked.get(seq);

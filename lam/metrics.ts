@@ -126,6 +126,13 @@ function scrapeTimeMetrics(r: Registry, version: string, source: LamMetricsSourc
     "Times numbering moved past the CAM's highest stored block (reset state or shared id)",
     () => c().sequenceMoves,
   );
+  countedFrom(
+    r,
+    'tandem_lam_stream_stalls_total',
+    'Streams given up because the CAM stayed silent (no Welcome, or no Ack with blocks in flight), by stream',
+    () => byStream(s().primary.stalls, s().recovery.stalls),
+    ['stream'],
+  );
   gaugedFrom(r, 'tandem_lam_queued_rus', 'RUs accepted but not yet in a spooled block', () => c().queuedRus);
   gaugedFrom(
     r,

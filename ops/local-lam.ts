@@ -77,9 +77,12 @@ export class LamProcess extends CliProcess {
       `LAM ${this.id} to drain`,
       async () => {
         const s = await this.status();
-        return s.spool.unackedBlocks === 0 && s.counters.queuedRus === 0 && s.primary.pending === 0
-          ? true
-          : undefined;
+        if (s.spool.unackedBlocks === 0 && s.counters.queuedRus === 0 && s.primary.pending === 0) return true;
+        // Thrown, not returned: on timeout waitFor names the last state (what was still pending).
+        throw new Error(
+          `not drained: ${s.spool.unackedBlocks} unacked spooled blocks, ${s.counters.queuedRus} queued RUs; ` +
+            `primary ${JSON.stringify(s.primary)}; recovery ${JSON.stringify(s.recovery)}`,
+        );
       },
       { timeoutMs, intervalMs: 100 },
     );

@@ -65,6 +65,24 @@ export class TestNetwork {
     return [...out.matchAll(/inet (\S+)\//g)].map((m) => m[1]!);
   }
 
+  /** A host's addresses, neighbours and TCP sockets, for a failure message. */
+  describe(host: string): string {
+    const run = (cmd: string, ...args: string[]) => {
+      try {
+        return execFileSync('ip', ['netns', 'exec', this.ns(host), cmd, ...args], {
+          encoding: 'utf8',
+        }).trim();
+      } catch (err) {
+        return `(${cmd} failed: ${(err as Error).message})`;
+      }
+    };
+    return [
+      `--- ${host}: addresses ${this.addresses(host).join(' ')}`,
+      run('ip', 'neigh', 'show'),
+      run('ss', '-tanp'),
+    ].join('\n');
+  }
+
   /** Kills every process in a host's namespace (kill -9 of "everything on that server"). */
   killAll(host: string): void {
     const pids = execFileSync('ip', ['netns', 'pids', this.ns(host)], { encoding: 'utf8' })

@@ -285,7 +285,8 @@ describe('events on NATS, alarms as SNMP traps and syslog', () => {
       e.time >= outageAt;
     async function fromJetStream(): Promise<TandemEvent | undefined> {
       const c = await jetstream(sub).consumers.get('TANDEM_EVENTS', {
-        filter_subjects: [`${PREFIX}.cam.${active.id}.alarm.raised`],
+        // A single subject (filter_subject): Debian's nats-server 2.9 has no multi-subject filter.
+        filter_subjects: `${PREFIX}.cam.${active.id}.alarm.raised`,
       });
       for (let m = await c.next({ expires: 1000 }); m; m = await c.next({ expires: 1000 })) {
         const e = eventSchema.parse(m.json()) as TandemEvent;

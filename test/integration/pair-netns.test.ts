@@ -282,7 +282,13 @@ describe('hot-standby pair in network namespaces with keepalived', () => {
           : undefined;
       },
       { timeoutMs: 30_000, intervalMs: 50 },
-    );
+    ).catch(async (err: Error) => {
+      const s = await lam.status().catch(() => undefined);
+      const streams = JSON.stringify({ primary: s?.primary, recovery: s?.recovery });
+      throw new Error(
+        `${err.message}; LAM ${streams}\n${['c', 'a', 'b'].map((h) => net.describe(h)).join('\n')}`,
+      );
+    });
     process.stderr.write(
       `[netns] SIGSTOP of A's node → the LAM's next ack from B after ${Date.now() - frozenAt} ms\n`,
     );
