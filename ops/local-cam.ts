@@ -30,6 +30,8 @@ export interface CamProcessOptions {
   /** Run in this network namespace, with the admin API on `adminHost` (reachable from here). */
   netns?: string;
   adminHost?: string;
+  /** Operators (node.adminTokensFile) and the token this helper calls the admin API with. */
+  admin?: { tokensFile: string; token: string };
 }
 
 export class CamProcess extends CliProcess {
@@ -57,6 +59,7 @@ export class CamProcess extends CliProcess {
         dataDir: join(opts.dir, opts.id),
         adminListen: `${opts.adminHost ?? '127.0.0.1'}:${p.adminPort}`,
         logLevel: opts.logLevel ?? 'info',
+        ...(opts.admin ? { adminTokensFile: opts.admin.tokensFile } : {}),
       },
       cam: {
         ipAddress: '127.0.0.1',
@@ -127,7 +130,7 @@ export class CamProcess extends CliProcess {
       `http://${this.opts.adminHost ?? '127.0.0.1'}:${this.adminPort}/commands/${name}`,
       {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', ...this.authorization() },
         body: JSON.stringify(body),
         signal: AbortSignal.timeout(10_000),
       },
@@ -137,9 +140,19 @@ export class CamProcess extends CliProcess {
 
   async status(): Promise<Record<string, unknown>> {
     const res = await fetch(`http://${this.opts.adminHost ?? '127.0.0.1'}:${this.adminPort}/status`, {
+      headers: this.authorization(),
       signal: AbortSignal.timeout(2000),
     });
     return (await res.json()) as Record<string, unknown>;
+  }
+
+  /** The admin API's base URL (for tests that call it themselves). */
+  get adminUrl(): string {
+    return `http://${this.opts.adminHost ?? '127.0.0.1'}:${this.adminPort}`;
+  }
+
+  private authorization(): Record<string, string> {
+    return this.opts.admin ? { authorization: `Bearer ${this.opts.admin.token}` } : {};
   }
 
   async waitAccepting(timeoutMs = 60_000): Promise<void> {

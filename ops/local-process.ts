@@ -1,4 +1,5 @@
 /** A `tandem` subcommand run as a real child process on this host (demo, benchmarks, tests). */
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { type Daemon, spawnDaemon, stopWithDeadline } from '../kernel/process.js';
@@ -40,6 +41,27 @@ export class CliProcess {
           logFile: this.logFile,
         })
       : spawnDaemon(this.name, process.execPath, argv, { logFile: this.logFile });
+  }
+
+  /** Resident memory now (MiB, from /proc); 0 when the process is not running. */
+  rssMb(): number {
+    const pid = this.daemon?.child.pid;
+    if (!pid) return 0;
+    try {
+      const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+      return m ? Number(m[1]) / 1024 : 0;
+    } catch {
+      return 0;
+    }
+  }
+
+  /** Running: started and not exited. */
+  get alive(): boolean {
+    return (
+      this.daemon !== undefined &&
+      this.daemon.child.exitCode === null &&
+      this.daemon.child.signalCode === null
+    );
   }
 
   async kill9(): Promise<void> {

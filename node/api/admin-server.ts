@@ -7,12 +7,12 @@
  * readers may read, operators may also command (403 otherwise). Every command request, whatever
  * its outcome, is written to the audit log before it is answered.
  */
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { AlarmEvent, AlarmRegistry } from '../../kernel/alarms.js';
 import { exposition, type Registry } from '../../kernel/metrics.js';
 import type { AuditEntry, AuditLog } from './audit-log.js';
-import { allows, authenticate, type Operator, type OperatorTokens } from './operators.js';
+import { type Access, allows, authenticate, type Operator, type OperatorTokens } from './operators.js';
 
 /** What the API serves and acts on: the node. */
 export interface AdminTarget {
@@ -33,6 +33,14 @@ export interface AdminServerDeps {
   log: Logger;
 }
 
+/** Who may call a route: anyone ('open': probes), else a token that `allows` the access. */
+type RouteAccess = 'open' | Access;
+const OPEN = { config: { access: 'open' as RouteAccess } };
+const COMMAND = { config: { access: 'command' as RouteAccess } };
+/** A route without an access (and a path no route matches) needs a reader at least. */
+const accessOf = (req: FastifyRequest): RouteAccess =>
+  (req.routeOptions.config as { access?: RouteAccess } | undefined)?.access ?? 'read';
+
 export class AdminServer {
   private readonly app: FastifyInstance;
   private readonly listen: string;
@@ -43,11 +51,13 @@ export class AdminServer {
     this.log = d.log;
     this.app = Fastify({ logger: false });
     // Who is calling, before any route runs: 401 without a valid token, 403 for a reader's command.
+    // By the route that matched, never by the raw URL: `/%63ommands/…` routes to a command too.
     this.app.addHook('onRequest', async (req, reply) => {
-      if (!d.tokens || req.url === '/health') return;
+      const access = accessOf(req);
+      if (!d.tokens || access === 'open') return;
       const auth = authenticate(d.tokens.current(), req.headers.authorization);
-      const command = req.url.startsWith('/commands/');
-      if (!auth.ok || (command && !allows(auth.operator.role, 'command'))) {
+      const command = access === 'command';
+      if (!auth.ok || !allows(auth.operator.role, access)) {
         const status = auth.ok ? 403 : 401;
         const error = auth.ok
           ? `${auth.operator.name} is a ${auth.operator.role}: commands need the operator role`
@@ -58,7 +68,7 @@ export class AdminServer {
             operator: auth.ok ? auth.operator.name : null,
             role: auth.ok ? auth.operator.role : null,
             from: req.ip,
-            command: req.url.slice('/commands/'.length),
+            command: (req.params as { name?: string }).name ?? req.url,
             body: null,
             result: auth.ok ? 'forbidden' : 'unauthenticated',
             detail: error,
@@ -67,36 +77,40 @@ export class AdminServer {
       }
       if (auth.ok) (req as { operator?: Operator }).operator = auth.operator;
     });
-    this.app.post<{ Params: { name: string }; Body: unknown }>('/commands/:name', async (req, reply) => {
-      const who = (req as { operator?: Operator }).operator;
-      const audit = (result: AuditEntry['result'], detail: string) =>
-        d.audit.append({
-          at: new Date().toISOString(),
-          operator: who?.name ?? (d.tokens ? null : 'local'),
-          role: who?.role ?? null,
-          from: req.ip,
-          command: req.params.name,
-          body: req.body ?? null,
-          result,
-          detail,
-        });
-      const parsed = parseCommand(req.params.name, req.body);
-      if ('error' in parsed) {
-        await audit('invalid', parsed.error);
-        return reply.code(400).send({ error: parsed.error });
-      }
-      try {
-        const result = await d.node.command(parsed.command);
-        await audit('accepted', JSON.stringify(result ?? null));
-        this.log.info({ command: parsed.command, operator: who?.name }, 'operator command accepted');
-        return { ok: true, result };
-      } catch (err) {
-        await audit('refused', (err as Error).message);
-        return reply.code(409).send({ error: (err as Error).message });
-      }
-    });
+    this.app.post<{ Params: { name: string }; Body: unknown }>(
+      '/commands/:name',
+      COMMAND,
+      async (req, reply) => {
+        const who = (req as { operator?: Operator }).operator;
+        const audit = (result: AuditEntry['result'], detail: string) =>
+          d.audit.append({
+            at: new Date().toISOString(),
+            operator: who?.name ?? (d.tokens ? null : 'local'),
+            role: who?.role ?? null,
+            from: req.ip,
+            command: req.params.name,
+            body: req.body ?? null,
+            result,
+            detail,
+          });
+        const parsed = parseCommand(req.params.name, req.body);
+        if ('error' in parsed) {
+          await audit('invalid', parsed.error);
+          return reply.code(400).send({ error: parsed.error });
+        }
+        try {
+          const result = await d.node.command(parsed.command);
+          await audit('accepted', JSON.stringify(result ?? null));
+          this.log.info({ command: parsed.command, operator: who?.name }, 'operator command accepted');
+          return { ok: true, result };
+        } catch (err) {
+          await audit('refused', (err as Error).message);
+          return reply.code(409).send({ error: (err as Error).message });
+        }
+      },
+    );
     this.app.get('/status', async () => d.node.status());
-    this.app.get('/health', async (_req, reply) => {
+    this.app.get('/health', OPEN, async (_req, reply) => {
       const s = d.node.status();
       return reply.code(s.accepting ? 200 : 503).send({ accepting: s.accepting, refusal: s.refusal });
     });

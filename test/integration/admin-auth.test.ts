@@ -81,6 +81,12 @@ describe('admin API authentication', () => {
     const reader = await call('/commands/maintenance', tokens.bob, { on: true });
     expect(reader.status).toBe(403);
     expect(((await reader.json()) as { error: string }).error).toMatch(/bob is a reader/);
+    // The same command spelled with percent-encoding routes to the same handler: still a command
+    // (found while writing the hostile-input fuzzer: the check went by the raw URL).
+    for (const spelled of ['/%63ommands/maintenance', '/commands/maint%65nance', '/./commands/maintenance']) {
+      const r = await call(spelled, tokens.bob, { on: true });
+      expect(r.status, spelled).toBe(403);
+    }
     const invalid = await call('/commands/maintenance', tokens.alice, { on: 'yes' });
     expect(invalid.status).toBe(400);
     // On a single active node, maintenance is refused (no peer to hand over to): refused is audited too.
@@ -97,6 +103,9 @@ describe('admin API authentication', () => {
       );
     expect(audit.map((a) => [a.operator, a.result, a.command])).toEqual([
       [null, 'unauthenticated', 'maintenance'],
+      ['bob', 'forbidden', 'maintenance'],
+      ['bob', 'forbidden', 'maintenance'],
+      ['bob', 'forbidden', 'maintenance'],
       ['bob', 'forbidden', 'maintenance'],
       ['alice', 'invalid', 'maintenance'],
       ['alice', outcome(on), 'maintenance'],

@@ -11,7 +11,7 @@
  * every bad block is refused with a named reason, RSS stays bounded.
  * The schedule is seeded (TANDEM_FUZZ_SEED to replay one); the seed is printed.
  */
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -21,6 +21,7 @@ import { syntheticBlockRus } from '../../lam/synthetic.js';
 import { CamProcess } from '../../ops/local-cam.js';
 import { dataTransportClientConstructor, type LamFrame, ruToWire } from '../../proto/dtp.js';
 import { freshDatabase, sqlOn, testCluster, waitForHealthyCluster } from '../harness/galera.js';
+import { fuzzSeed, prng } from '../harness/hostile/prng.js';
 import { writeCheckpointFile, writeJournalHistory } from '../harness/journal-history.js';
 import { uniqueLamId } from '../harness/nodes.js';
 import { type Exchange, errorOf, exchange } from '../harness/raw-dtp.js';
@@ -40,18 +41,6 @@ const KNOWN_CODES = new Set([
   'ERROR_CODE_SEQUENCE_CONFLICT',
 ]);
 
-/** mulberry32: a small seeded PRNG, so a failing schedule can be replayed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const hello = (lamId: string): LamFrame => ({
   frame: 'hello',
   hello: { protocol_version: 1, lam_id: lamId, software_version: 'fuzz', stream: 'STREAM_KIND_PRIMARY' },
@@ -68,17 +57,8 @@ const block = (lamId: string, seq: number, rus: number): LamFrame => ({
 const encode = (f: LamFrame): Buffer =>
   dataTransportClientConstructor().service.Transfer!.requestSerialize(f) as Buffer;
 
-function rssMb(pid: number): number {
-  try {
-    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) / 1024 : 0;
-  } catch {
-    return 0;
-  }
-}
-
 describe('DTP fuzz with kill -9, restart and a 1 M-block journal', () => {
-  const seed = Number(process.env.TANDEM_FUZZ_SEED ?? Date.now() % 1_000_000);
+  const seed = fuzzSeed();
   const random = prng(seed);
   const dir = mkdtempSync(join(tmpdir(), 'tandem-fuzz-'));
   let database: string;
@@ -131,8 +111,7 @@ describe('DTP fuzz with kill -9, restart and a 1 M-block journal', () => {
     await startAndTime();
     target = `127.0.0.1:${cam.primaryPort}`;
     rssTimer = setInterval(() => {
-      const pid = cam.daemon?.child.pid;
-      if (pid) maxRss = Math.max(maxRss, rssMb(pid));
+      maxRss = Math.max(maxRss, cam.rssMb());
     }, 50);
   }, 180_000);
 
