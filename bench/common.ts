@@ -1,6 +1,7 @@
 /** Shared plumbing of the benchmarks: arguments, percentiles, result files, exit codes. */
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import type { ChannelCredentials } from '@grpc/grpc-js';
 import { silentLogger } from '../kernel/logger.js';
 import { DtpSender } from '../lam/dtp-client.js';
 import { syntheticBlockRus } from '../lam/synthetic.js';
@@ -77,6 +78,8 @@ export function closedLoopStreams(o: {
   rusPerBlock: number;
   prefix: string;
   onAck?: () => void;
+  /** TLS to the CAM for a stream's LAM id (default: insecure). */
+  credentialsFor?: (lamId: string) => ChannelCredentials;
 }): { stop: () => Promise<void> } {
   let stopped = false;
   const senders: DtpSender[] = [];
@@ -89,6 +92,7 @@ export function closedLoopStreams(o: {
       target: o.target,
       lamId,
       stream: 'primary',
+      credentials: o.credentialsFor?.(lamId),
       log: silentLogger(),
       onAck: () => {
         o.onAck?.();

@@ -21,6 +21,7 @@ import { syntheticBlockRus } from '../../lam/synthetic.js';
 import { CamProcess } from '../../ops/local-cam.js';
 import { dataTransportClientConstructor, type LamFrame, ruToWire } from '../../proto/dtp.js';
 import { freshDatabase, sqlOn, testCluster, waitForHealthyCluster } from '../harness/galera.js';
+import { KNOWN_REFUSALS } from '../harness/hostile/dtp.js';
 import { fuzzSeed, prng } from '../harness/hostile/prng.js';
 import { writeCheckpointFile, writeJournalHistory } from '../harness/journal-history.js';
 import { uniqueLamId } from '../harness/nodes.js';
@@ -30,16 +31,6 @@ import { blockOfEmptyRus } from '../harness/raw-frames.js';
 const HISTORY_BLOCKS = 1_000_000;
 const HISTORY_SEGMENTS = 10;
 const ROUNDS = 48;
-const KNOWN_CODES = new Set([
-  'ERROR_CODE_MALFORMED_FRAME',
-  'ERROR_CODE_PROTOCOL_VIOLATION',
-  'ERROR_CODE_UNSUPPORTED_VERSION',
-  'ERROR_CODE_STREAM_MISMATCH',
-  'ERROR_CODE_INVALID_BLOCK',
-  'ERROR_CODE_OVERSIZED_BLOCK',
-  'ERROR_CODE_WINDOW_EXCEEDED',
-  'ERROR_CODE_SEQUENCE_CONFLICT',
-]);
 
 const hello = (lamId: string): LamFrame => ({
   frame: 'hello',
@@ -210,7 +201,7 @@ describe('DTP fuzz with kill -9, restart and a 1 M-block journal', () => {
         });
         const err = errorOf(ex) as { error: { code: string; message: string } } | undefined;
         if (err) {
-          expect(KNOWN_CODES.has(err.error.code) || err.error.code === 'ERROR_CODE_NOT_ACCEPTING').toBe(true);
+          expect(KNOWN_REFUSALS.has(err.error.code)).toBe(true);
           refusals.push({ cls: 'mutated', code: err.error.code, message: err.error.message });
         }
       },
