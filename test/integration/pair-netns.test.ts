@@ -108,18 +108,7 @@ describe('hot-standby pair in network namespaces with keepalived', () => {
     await cluster.waitForState('a', (st) => st.clusterSize === 3, 30_000);
     const decisions = await Promise.all([galeraDecision(cams.a), galeraDecision(cams.b)]);
     expect(decisions.map((d) => d.action).sort()).toEqual(['bootstrap', 'join']);
-    if ((await cams.a.role()) !== 'active') {
-      // start from A (the standby must be seen healthy by B first: wait for it, not for a fixed time)
-      await waitFor(
-        'B to accept a switchover to A',
-        async () => ((await cams.b.command('switchover', { to: 'cam-a' })).status === 200 ? true : undefined),
-        { timeoutMs: 30_000, intervalMs: 500 },
-      );
-      await cams.a.waitRole('active', 15_000);
-    }
-    await waitFor('the logical IP on A', async () => (net.addresses('a').includes(VIP) ? true : undefined), {
-      timeoutMs: 10_000,
-    });
+    await settleOnA();
     expect(net.addresses('b')).not.toContain(VIP);
 
     lam = await LamProcess.create({
@@ -158,6 +147,40 @@ describe('hot-standby pair in network namespaces with keepalived', () => {
   }, 60_000);
 
   const acked = async () => (await lam.status()).counters;
+  /** Waits until exactly one node is active and only its server holds the logical IP. */
+  async function oneActiveWithTheAddress(timeoutMs: number): Promise<'a' | 'b'> {
+    return waitFor(
+      'one active node, the logical IP on its server only',
+      async () => {
+        const roles = { a: await cams.a.role(), b: await cams.b.role() };
+        const active = (['a', 'b'] as const).filter((h) => roles[h] === 'active');
+        const holders = (['a', 'b'] as const).filter((h) => net.addresses(h).includes(VIP));
+        const other = active[0] === 'a' ? 'b' : 'a';
+        return active.length === 1 && roles[other] === 'standby' && holders.join() === active[0]
+          ? active[0]
+          : undefined;
+      },
+      { timeoutMs, intervalMs: 200 },
+    );
+  }
+
+  /** Puts the role on A (a switchover when B has it), the address with it. */
+  async function settleOnA(): Promise<void> {
+    if ((await oneActiveWithTheAddress(60_000)) === 'b') {
+      // The standby must be seen healthy by B first: wait for it, not for a fixed time.
+      await waitFor(
+        'B to accept a switchover to A',
+        async () => ((await cams.b.command('switchover', { to: 'cam-a' })).status === 200 ? true : undefined),
+        { timeoutMs: 30_000, intervalMs: 500 },
+      );
+      await cams.a.waitRole('active', 15_000);
+    }
+    await waitFor('the logical IP on A', async () => (net.addresses('a').includes(VIP) ? true : undefined), {
+      timeoutMs: 10_000,
+    });
+    expect(net.addresses('b')).not.toContain(VIP);
+  }
+
   async function galeraDecision(c: CamProcess): Promise<{ action: string; why: string }> {
     return ((await c.status()) as { galera: { decision: { action: string; why: string } } }).galera.decision;
   }
@@ -235,13 +258,13 @@ describe('hot-standby pair in network namespaces with keepalived', () => {
     );
     expect(bLeftActive).toBeLessThan(aBecameActive);
     expect(net.addresses('b')).not.toContain(VIP);
-    // B's rejoin stalls Galera commits for a moment, which can make A demote briefly (a blip, see
-    // docs/pair.md); A holds the role and the address once the cluster has settled.
-    await cams.a.waitRole('active', 45_000);
-    await waitFor('the logical IP on A', async () => (net.addresses('a').includes(VIP) ? true : undefined), {
-      timeoutMs: 10_000,
-    });
-    expect(net.addresses('b')).not.toContain(VIP);
+    // B's rejoin stalls Galera commits for a moment (even a short non-Primary view), which can make
+    // A demote, and B may then take the expired lease first (docs/pair.md). Either way the pair
+    // settles on one active holding the address; the next test starts from A, as an operator's
+    // switchover would put it.
+    const settled = await oneActiveWithTheAddress(60_000);
+    if (settled === 'b') process.stderr.write('[netns] partition: the rejoin moved the role back to B\n');
+    await settleOnA();
   });
 
   it('SIGSTOP of the node process alone on the active server: B takes the IP, A lives on as standby', async () => {
