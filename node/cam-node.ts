@@ -62,7 +62,7 @@ export class CamNode implements NodeFacts, NodeParts {
     this.fcaps = new AlarmForwarding(config.fcaps, { component: 'cam', id: config.node.id }, log);
     this.alarms.listen(this.fcaps);
     this.metrics = new NodeMetrics(config.node.id, tandemVersion(), this);
-    this.db = new Database(config.database, log.child({ part: 'db' }));
+    this.db = new Database(config.database, log.child({ part: 'db' }), config.tls);
     this.health = new MemberHealthMonitor(
       this.db,
       config.database.healthIntervalMs,

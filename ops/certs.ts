@@ -1,7 +1,8 @@
 /**
  * `tandem certs`: a small CA for a test bed or a small deployment, with openssl (Debian's): the CA,
  * then certificates for CAM nodes (tandem://cam/<id>, server and client use, the addresses LAMs and
- * the peer dial), LAMs (tandem://lam/<component>) and operators (tandem://operator/<name>), EC P-256
+ * the peer dial), LAMs (tandem://lam/<component>), operators (tandem://operator/<name>) and the
+ * Galera witness (tandem://witness/<name>, garbd's TLS on the group link), EC P-256
  * keys written 0600. `openssl ca` keeps an index of what was issued. A larger operator uses its own
  * PKI: Tandem only needs the identities as URI subject alternative names.
  */
@@ -96,7 +97,8 @@ export function issueCertificate(caDir: string, out: string, o: IssueOptions): I
     ...(o.ips ?? []).map((ip) => `IP:${ip}`),
     ...(o.dns ?? []).map((d) => `DNS:${d}`),
   ].join(',');
-  const usage = o.kind === 'cam' ? 'serverAuth,clientAuth' : 'clientAuth';
+  // Galera's group links are TLS both ways: CAM nodes (their members) and the witness serve and dial.
+  const usage = o.kind === 'cam' || o.kind === 'witness' ? 'serverAuth,clientAuth' : 'clientAuth';
   writeFileSync(
     `${base}.ext`,
     `[ leaf ]
@@ -115,7 +117,8 @@ subjectAltName = ${san}
     '-out',
     `${base}.csr`,
     '-subj',
-    `/CN=${o.kind} ${o.name}`,
+    // No spaces: rsync SST over stunnel passes the CN on as a user name ("Bad remote auth string").
+    `/CN=${o.kind}.${o.name}`,
   ]);
   chmodSync(`${base}.key`, 0o600);
   const validity =

@@ -271,7 +271,7 @@ const lam = provision
 
 async function withDatabase<T>(configFile: string, fn: (registry: LamRegistry) => Promise<T>): Promise<T> {
   const cfg = withConfig(() => loadNodeConfig(configFile));
-  const db = new Database(cfg.database, silentLogger());
+  const db = new Database(cfg.database, silentLogger(), cfg.tls);
   try {
     await migrate(db, silentLogger());
     return await fn(new LamRegistry(db));
@@ -515,10 +515,12 @@ certsCmd
   });
 certsCmd
   .command('issue')
-  .description('issue a certificate naming tandem://<kind>/<name>: a CAM node, a LAM or an operator')
+  .description(
+    'issue a certificate naming tandem://<kind>/<name>: a CAM node, a LAM, an operator or the Galera witness',
+  )
   .requiredOption('--ca <dir>', 'the CA directory (tandem certs ca)')
   .requiredOption('--out <dir>', 'where <name>.crt and <name>.key are written')
-  .requiredOption('--kind <kind>', 'cam, lam or operator')
+  .requiredOption('--kind <kind>', 'cam, lam, operator or witness')
   .requiredOption('--name <name>', 'the node id, the LAM component name or the operator name')
   .option(
     '--ip <addresses>',
@@ -537,9 +539,9 @@ certsCmd
       dns: string;
       days: string;
     }) => {
-      if (!['cam', 'lam', 'operator'].includes(opts.kind)) {
+      if (!['cam', 'lam', 'operator', 'witness'].includes(opts.kind)) {
         process.stderr.write(
-          `tandem certs issue: --kind ${JSON.stringify(opts.kind)}: allowed cam, lam, operator\n`,
+          `tandem certs issue: --kind ${JSON.stringify(opts.kind)}: allowed cam, lam, operator, witness\n`,
         );
         process.exit(2);
       }

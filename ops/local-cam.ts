@@ -16,6 +16,8 @@ export interface LocalDatabase {
   user: string;
   password: string;
   database: string;
+  /** Connect with TLS (database.tls: the node's own `tls` files). */
+  tls?: boolean;
 }
 
 export interface CamProcessOptions {
@@ -79,6 +81,7 @@ export class CamProcess extends CliProcess {
         name: db.database,
         callTimeoutMs: 5000,
         healthIntervalMs: 200,
+        ...(db.tls ? { tls: true } : {}),
       },
       ...Object.fromEntries(Object.entries(opts.extra ?? {}).filter(([k]) => k !== 'cam')),
     };

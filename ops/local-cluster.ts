@@ -9,12 +9,15 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import mariadb from 'mariadb';
 import { type Daemon, isAlive, sleep, spawnDaemon, stopWithDeadline, waitFor } from '../kernel/process.js';
+import type { TlsConfig } from '../kernel/tls/config.js';
+import { verifiedSsl } from '../node/replication/database.js';
 import {
   type GaleraClusterLayout,
   type GaleraMemberLayout,
   garbdArgs,
   renderMemberConfig,
 } from '../node/replication/galera-config.js';
+import { installMemberTls } from '../node/replication/member-tls.js';
 import { recoverPosition } from '../node/replication/recover.js';
 
 const run = promisify(execFile);
@@ -42,6 +45,12 @@ export interface LocalClusterOptions {
   netns?: { a: string; b: string; garbd: string };
   /** Extra client hosts the application user may connect from (MySQL host patterns). */
   clientHosts?: string[];
+  /**
+   * TLS on replication, state transfer and the SQL ports, as galera.tls renders it: each member's
+   * and garbd's certificate (a member's must name its address). Members run by their nodes
+   * (galera.managed) bring their own; here only garbd's and the CA are used for them.
+   */
+  tls?: { a?: TlsConfig; b?: TlsConfig; garbd: TlsConfig };
 }
 
 export class LocalGaleraCluster {
@@ -82,7 +91,9 @@ export class LocalGaleraCluster {
 
   connectionFor(name: string) {
     const m = this.member(name);
+    const ca = this.opts.tls?.garbd.caFile;
     return {
+      ...(ca ? { ssl: verifiedSsl(m.host, { ca: readFileSync(ca, 'utf8') }) } : {}),
       host: m.host,
       port: m.sqlPort,
       user: LOCAL_DB_USER,
@@ -96,6 +107,7 @@ export class LocalGaleraCluster {
     this.killLeftovers();
     rmSync(this.opts.baseDir, { recursive: true, force: true });
     mkdirSync(this.opts.baseDir, { recursive: true });
+    this.installTls();
     await this.buildSeedDataDir();
     for (const m of this.layout.members) {
       mkdirSync(join(this.opts.baseDir, m.name), { recursive: true });
@@ -120,6 +132,7 @@ export class LocalGaleraCluster {
     this.killLeftovers();
     rmSync(this.opts.baseDir, { recursive: true, force: true });
     mkdirSync(this.opts.baseDir, { recursive: true });
+    this.installTls();
     await this.buildSeedDataDir();
     for (const dir of dirs) {
       rmSync(dir, { recursive: true, force: true });
@@ -200,6 +213,18 @@ export class LocalGaleraCluster {
       join(this.opts.baseDir, m.name, 'recover.log'),
     );
     this.startMember(m, position ? [`--wsrep_start_position=${position}`] : []);
+  }
+
+  /**
+   * Stops a member and forgets its state (grastate.dat): started again, it joins by a full state
+   * transfer (SST) from the other member instead of IST.
+   */
+  async rejoinBySst(name: string): Promise<void> {
+    const m = this.member(name);
+    await this.stop(name);
+    rmSync(join(m.dataDir, 'grastate.dat'), { force: true });
+    rmSync(join(m.dataDir, 'galera.cache'), { force: true });
+    this.startMember(m, []);
   }
 
   async waitForState(
@@ -330,6 +355,22 @@ export class LocalGaleraCluster {
     } finally {
       await stopWithDeadline(seed, 30_000);
     }
+  }
+
+  /** The members' and garbd's copies of their TLS files, readable by the members' OS user. */
+  private installTls(): void {
+    const tls = this.opts.tls;
+    if (!tls) return;
+    for (const m of this.layout.members) {
+      const source = tls[m.name as 'a' | 'b'];
+      if (source)
+        m.tls = installMemberTls(source, join(this.opts.baseDir, `${m.name}-tls`), this.layout.osUser);
+    }
+    this.layout.arbitrator.tls = installMemberTls(
+      tls.garbd,
+      join(this.opts.baseDir, 'garbd-tls'),
+      this.layout.osUser,
+    );
   }
 
   private chownToMysql(path: string): void {

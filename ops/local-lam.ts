@@ -4,6 +4,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { waitFor } from '../kernel/process.js';
+import type { TlsConfig } from '../kernel/tls/config.js';
 import type { LamStatus } from '../lam/agent.js';
 import { callLamApi, type LamApiAddress } from '../lam/api-client.js';
 import { CliProcess, freePort } from './local-process.js';
@@ -32,6 +33,8 @@ export class LamProcess extends CliProcess {
     netns?: string;
     /** The API on 127.0.0.1:<free port> with a token (e.g. for Prometheus), not on a Unix socket. */
     tcpApi?: boolean;
+    /** The `tls` section: mutual TLS to the CAM. */
+    tls?: TlsConfig;
   }): Promise<LamProcess> {
     const p = new LamProcess(opts.componentName, opts.dir, opts.netns);
     mkdirSync(opts.dir, { recursive: true });
@@ -51,6 +54,7 @@ export class LamProcess extends CliProcess {
         ...opts.lam,
       },
       agent: { apiListen: p.api.listen, apiToken: p.api.token, logLevel: 'warn' },
+      ...(opts.tls ? { tls: opts.tls } : {}),
     };
     writeFileSync(p.configFile, stringify(config));
     return p;

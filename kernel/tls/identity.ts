@@ -1,13 +1,14 @@
 /**
  * Who is at the other end of a TLS connection, from its certificate: Tandem's identities are URI
  * subject alternative names `tandem://cam/<node id>`, `tandem://lam/<component name>` and
- * `tandem://operator/<name>`. A certificate is accepted when one of the trusted CAs signed it, it is
+ * `tandem://operator/<name>` (and `tandem://witness/<name>` for garbd's Galera link). A certificate is accepted when one of the trusted CAs signed it, it is
  * valid now, its extended key usage allows the role, and it names the expected identity. The TLS
  * handshake has already proved the peer holds the certificate's key. Pure (node:crypto only).
  */
 import { X509Certificate } from 'node:crypto';
 
-export type IdentityKind = 'cam' | 'lam' | 'operator';
+/** `witness`: the garbd host (Galera's group link checks the CA, not the name). */
+export type IdentityKind = 'cam' | 'lam' | 'operator' | 'witness';
 
 export type CertificateProblem =
   | 'missing'

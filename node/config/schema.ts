@@ -79,6 +79,8 @@ export const databaseSchema = z.strictObject({
    * calling itself active (in a pair the standby takes over without waiting for the stall grace).
    */
   healthTimeoutMs: int({ min: 100, max: 60_000, default: 2000, unit: 'ms' }),
+  /** TLS to the database with the node's `tls` files; the server's certificate must name `host`. */
+  tls: bool(false),
 });
 export type DatabaseConfig = z.output<typeof databaseSchema>;
 
@@ -200,6 +202,11 @@ export const galeraSchema = z.strictObject({
   fastEviction: bool(true),
   /** Bootstrap even though the peer cannot be asked (an operator's decision, never automatic). */
   bootstrapAlone: bool(false),
+  /**
+   * TLS for replication, IST, state transfer (rsync through stunnel) and the member's SQL port
+   * (TLS required on TCP), with the node's `tls` certificate, which must also name `address`.
+   */
+  tls: bool(false),
 });
 export type GaleraConfig = z.output<typeof galeraSchema>;
 
@@ -276,6 +283,22 @@ export const nodeConfigSchema = z
           `${v.database.host}:${v.database.port} is not the managed member ${g.address}:${g.sqlPort}; allowed: galera.address and galera.sqlPort`,
         );
     }
+    if (g.tls) {
+      if (!g.managed)
+        issue(['galera', 'tls'], 'needs galera.managed (the node renders the member); allowed: false');
+      if (!v.tls.enabled)
+        issue(
+          ['galera', 'tls'],
+          "needs tls.enabled (the member uses the node's certificate); allowed: false",
+        );
+      if (!v.database.tls)
+        issue(
+          ['database', 'tls'],
+          'is false, but with galera.tls the member refuses TCP clients without TLS; allowed: true',
+        );
+    }
+    if (v.database.tls && !v.tls.enabled)
+      issue(['database', 'tls'], "needs tls.enabled (the node's CA and certificate); allowed: false");
     if (vip.driver !== 'none' && v.cam.ipAddress === '0.0.0.0')
       issue(
         ['cam', 'ipAddress'],

@@ -2,8 +2,11 @@
  * The node's connection to its local Galera member: a pool where every call has a deadline,
  * transactions retry on certification conflicts, and "not in a Primary component" is its own error.
  */
+import { readFileSync } from 'node:fs';
+import { checkServerIdentity, type PeerCertificate } from 'node:tls';
 import mariadb, { type Pool, type PoolConnection, type Connection as ProbeConnection } from 'mariadb';
 import type { Logger } from 'pino';
+import type { TlsConfig } from '../../kernel/tls/config.js';
 import type { DatabaseConfig } from '../config/schema.js';
 import { classifyDbError, DatabaseUnavailableError, describeDbError } from './db-errors.js';
 
@@ -28,16 +31,45 @@ export function isRejectedForGood(err: unknown): boolean {
 
 export type Connection = PoolConnection;
 
+/**
+ * The connector's TLS options when `database.tls` is on: the server's certificate is checked
+ * against the node's CA and must name `database.host`; the node presents its own certificate.
+ * Read once, at start-up (a new certificate takes a restart of the node).
+ */
+export function databaseSsl(config: DatabaseConfig, tls: TlsConfig | undefined) {
+  if (!config.tls) return undefined;
+  if (!tls?.enabled) throw new Error("database.tls needs tls.enabled (the node's CA and certificate)");
+  return verifiedSsl(config.host, {
+    ca: readFileSync(tls.caFile, 'utf8'),
+    cert: readFileSync(tls.certFile, 'utf8'),
+    key: readFileSync(tls.keyFile, 'utf8'),
+  });
+}
+
+/** Connector TLS options that verify the server's certificate against `ca` and `host`. */
+export function verifiedSsl(host: string, pem: { ca: string; cert?: string; key?: string }) {
+  return {
+    ...pem,
+    rejectUnauthorized: true,
+    // The connector upgrades a socket it already opened, so Node would check the name "localhost".
+    checkServerIdentity: (_name: string, cert: PeerCertificate) => checkServerIdentity(host, cert),
+  };
+}
+
 export class Database {
   private readonly pool: Pool;
+  private readonly ssl: ReturnType<typeof databaseSsl>;
   /** Transactions retried after a certification conflict or lock wait timeout. */
   readonly stats = { retries: 0, timeouts: 0 };
 
   constructor(
     private readonly config: DatabaseConfig,
     private readonly log: Logger,
+    tls?: TlsConfig,
   ) {
+    this.ssl = databaseSsl(config, tls);
     this.pool = mariadb.createPool({
+      ssl: this.ssl,
       host: config.host,
       port: config.port,
       user: config.user,
@@ -145,6 +177,7 @@ export class Database {
   async probe<T = unknown>(sql: string, timeoutMs: number): Promise<T> {
     let timer: NodeJS.Timeout | undefined;
     this.probeConn ??= mariadb.createConnection({
+      ssl: this.ssl,
       host: this.config.host,
       port: this.config.port,
       user: this.config.user,

@@ -3,6 +3,13 @@
  * The facts behind each option are in docs/decisions.md ("Database: MariaDB Galera + garbd").
  */
 
+/** PEM files as mariadbd or garbd reads them (owned by the member's OS user, the key 0600). */
+export interface GaleraTlsFiles {
+  caFile: string;
+  certFile: string;
+  keyFile: string;
+}
+
 export interface GaleraMemberLayout {
   name: string;
   host: string;
@@ -14,12 +21,14 @@ export interface GaleraMemberLayout {
   socket: string;
   pidFile: string;
   errorLog: string;
+  /** TLS on replication (socket.ssl), state transfer (rsync through stunnel) and the SQL port. */
+  tls?: GaleraTlsFiles;
 }
 
 export interface GaleraClusterLayout {
   clusterName: string;
   members: GaleraMemberLayout[];
-  arbitrator: { host: string; groupPort: number };
+  arbitrator: { host: string; groupPort: number; tls?: GaleraTlsFiles };
   /** Faster EVS timeouts: the dead member is evicted in ~3.6 s instead of ~6.5 s. */
   fastEviction: boolean;
   gcacheSize: string;
@@ -46,16 +55,42 @@ function providerOptions(
   listenHost: string,
   groupPort: number,
   istPort?: number,
+  tls?: GaleraTlsFiles,
 ) {
   const options = [`gmcast.listen_addr=tcp://${listenHost}:${groupPort}`];
   if (istPort !== undefined)
     options.push(`ist.recv_addr=${listenHost}:${istPort}`, `gcache.size=${layout.gcacheSize}`);
   if (layout.fastEviction) options.push(...FAST_EVS_OPTIONS);
+  // Every group connection (members and garbd) and IST: TLS, the peer's certificate checked
+  // against the CA. A member or witness without TLS, or with another CA's certificate, cannot join.
+  if (tls)
+    options.push(
+      'socket.ssl=YES',
+      `socket.ssl_ca=${tls.caFile}`,
+      `socket.ssl_cert=${tls.certFile}`,
+      `socket.ssl_key=${tls.keyFile}`,
+    );
   return options.join(';');
+}
+
+/** The SQL port serves TLS only; the state transfer runs through stunnel, the peer checked. */
+function memberTlsLines(tls: GaleraTlsFiles | undefined): { mysqld: string[]; sst: string[] } {
+  if (!tls) return { mysqld: [], sst: [] };
+  return {
+    mysqld: [
+      `ssl_ca=${tls.caFile}`,
+      `ssl_cert=${tls.certFile}`,
+      `ssl_key=${tls.keyFile}`,
+      // TCP clients must use TLS; the Unix socket (local tooling, SST scripts) stays allowed.
+      'require_secure_transport=ON',
+    ],
+    sst: [`tca=${tls.caFile}`, `tcert=${tls.certFile}`, `tkey=${tls.keyFile}`, 'ssl-mode=VERIFY_CA'],
+  };
 }
 
 /** The my.cnf of one member, used with `mariadbd --defaults-file=…`. */
 export function renderMemberConfig(layout: GaleraClusterLayout, member: GaleraMemberLayout): string {
+  const tls = memberTlsLines(member.tls);
   const lines = [
     '[mysqld]',
     `user=${layout.osUser}`,
@@ -82,13 +117,15 @@ export function renderMemberConfig(layout: GaleraClusterLayout, member: GaleraMe
     `wsrep_cluster_address=${clusterAddress(layout)}`,
     `wsrep_node_name=${member.name}`,
     `wsrep_node_address=${member.host}:${member.groupPort}`,
-    `wsrep_provider_options="${providerOptions(layout, member.host, member.groupPort, member.istPort)}"`,
+    `wsrep_provider_options="${providerOptions(layout, member.host, member.groupPort, member.istPort, member.tls)}"`,
     `wsrep_sst_receive_address=${member.host}:${member.sstPort}`,
     'wsrep_sst_method=rsync',
+    ...tls.mysqld,
     '',
     // Without this the SST scripts log to an absent syslog and a failing SST says nothing.
     '[sst]',
     'sst-syslog=-1',
+    ...tls.sst,
     '',
   ];
   return lines.join('\n');
@@ -102,7 +139,13 @@ export function garbdArgs(layout: GaleraClusterLayout): string[] {
     '--group',
     layout.clusterName,
     '--options',
-    providerOptions(layout, layout.arbitrator.host, layout.arbitrator.groupPort),
+    providerOptions(
+      layout,
+      layout.arbitrator.host,
+      layout.arbitrator.groupPort,
+      undefined,
+      layout.arbitrator.tls,
+    ),
   ];
 }
 

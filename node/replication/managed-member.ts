@@ -8,9 +8,11 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { type Daemon, isAlive, spawnDaemon, stopWithDeadline } from '../../kernel/process.js';
+import type { TlsConfig } from '../../kernel/tls/config.js';
 import type { GaleraConfig } from '../config/schema.js';
 import { parseGrastate } from './bootstrap.js';
 import { type GaleraClusterLayout, type GaleraMemberLayout, renderMemberConfig } from './galera-config.js';
+import { installMemberTls } from './member-tls.js';
 import { recoverPosition } from './recover.js';
 
 export interface RecordedState {
@@ -34,6 +36,8 @@ export class ManagedMember {
     nodeId: string,
     peerId: string,
     private readonly log: Logger,
+    /** The node's certificate, used by the member too when galera.tls. */
+    private readonly tls?: TlsConfig,
   ) {
     const dir = g.dataDir;
     this.self = {
@@ -82,6 +86,8 @@ export class ManagedMember {
         `galera.dataDir ${this.self.dataDir} is not initialised (no mysql/ system tables); the operations tooling seeds it from one cluster-wide copy`,
       );
     mkdirSync(this.g.dataDir, { recursive: true });
+    if (this.g.tls && this.tls)
+      this.self.tls = installMemberTls(this.tls, join(this.g.dataDir, 'tls'), this.g.osUser);
     writeFileSync(this.configPath, renderMemberConfig(this.layout, this.self));
     this.adoptedPid = this.runningPid();
     if (this.adoptedPid) {

@@ -95,7 +95,13 @@ export class RoleRuntime implements FenceSource {
     );
     this.vip = p.enabled ? vipDriver(config, log.child({ part: 'vip' })) : new NoVip();
     if (p.enabled && config.galera.managed)
-      this.member = new ManagedMember(config.galera, config.node.id, p.peerId, log.child({ part: 'galera' }));
+      this.member = new ManagedMember(
+        config.galera,
+        config.node.id,
+        p.peerId,
+        log.child({ part: 'galera' }),
+        config.tls,
+      );
   }
 
   /**

@@ -374,6 +374,7 @@ describe('pair and logical IP settings', () => {
 });
 
 describe('the managed Galera member', () => {
+  const tls = { enabled: true, caFile: '/t/ca.crt', certFile: '/t/a.crt', keyFile: '/t/a.key' };
   const pair = { enabled: true, peerId: 'cam-b', peerHeartbeat: '198.18.0.2:7610' };
   const galera = {
     managed: true,
@@ -397,7 +398,34 @@ describe('the managed Galera member', () => {
       { pair, galera },
       /^database\.host: 127\.0\.0\.1:3306 is not the managed member 198\.18\.0\.1:3306/,
     ],
+    [
+      'with TLS but no node certificate',
+      { pair, galera: { ...galera, tls: true }, database: { host: '198.18.0.1', tls: true } },
+      /^galera\.tls: needs tls\.enabled/,
+    ],
+    [
+      'with TLS on the member but not on the node’s connection',
+      { pair, galera: { ...galera, tls: true }, database: { host: '198.18.0.1' }, tls },
+      /^database\.tls: is false, but with galera\.tls the member refuses TCP clients without TLS/,
+    ],
+    [
+      'with TLS on an unmanaged member',
+      { pair, galera: { tls: true }, database: { tls: true }, tls },
+      /^galera\.tls: needs galera\.managed/,
+    ],
+    [
+      'with TLS to the database but no node certificate',
+      { database: { tls: true } },
+      /^database\.tls: needs tls\.enabled/,
+    ],
   ])('%s is refused, naming the field', (_what, extra, error) => {
     expect(problems(() => node({}, extra))[0]).toMatch(error);
+  });
+  it('with TLS everywhere is accepted', () => {
+    const c = node(
+      {},
+      { pair, galera: { ...galera, tls: true }, database: { host: '198.18.0.1', tls: true }, tls },
+    );
+    expect([c.galera.tls, c.database.tls]).toEqual([true, true]);
   });
 });

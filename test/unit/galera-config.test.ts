@@ -67,6 +67,55 @@ describe('Galera member configuration', () => {
   });
 });
 
+describe('Galera with TLS', () => {
+  const files = (who: string) => ({
+    caFile: `/t/ca.crt`,
+    certFile: `/t/${who}.crt`,
+    keyFile: `/t/${who}.key`,
+  });
+  const tlsLayout: GaleraClusterLayout = {
+    ...layout,
+    members: [{ ...member('a', 3300), tls: files('a') }, member('b', 3400)],
+    arbitrator: { ...layout.arbitrator, tls: files('w') },
+  };
+  const lines = renderMemberConfig(tlsLayout, tlsLayout.members[0]!).split('\n');
+  const section = (name: string) => {
+    const start = lines.indexOf(`[${name}]`);
+    const end = lines.findIndex((l, i) => i > start && l.startsWith('['));
+    return lines.slice(start, end === -1 ? undefined : end);
+  };
+  const ssl = ['socket.ssl=YES', 'socket.ssl_ca=/t/ca.crt'];
+  it('replication and IST: socket.ssl with the member certificate', () => {
+    const opts = /wsrep_provider_options="([^"]+)"/.exec(lines.join('\n'))![1]!.split(';');
+    expect(opts).toEqual(
+      expect.arrayContaining([...ssl, 'socket.ssl_cert=/t/a.crt', 'socket.ssl_key=/t/a.key']),
+    );
+  });
+  it.each([
+    ['mysqld', 'ssl_ca=/t/ca.crt'],
+    ['mysqld', 'ssl_cert=/t/a.crt'],
+    ['mysqld', 'ssl_key=/t/a.key'],
+    ['mysqld', 'require_secure_transport=ON'],
+    ['sst', 'tca=/t/ca.crt'],
+    ['sst', 'tcert=/t/a.crt'],
+    ['sst', 'tkey=/t/a.key'],
+    ['sst', 'ssl-mode=VERIFY_CA'],
+  ])('[%s] has %s', (name, line) => {
+    expect(section(name)).toContain(line);
+  });
+  it('a member without TLS files renders none of it', () => {
+    const plain = renderMemberConfig(tlsLayout, tlsLayout.members[1]!);
+    expect(plain).not.toMatch(/ssl|tca=|tcert=/);
+  });
+  it('garbd uses its own certificate', () => {
+    const opts = garbdArgs(tlsLayout).at(-1)!.split(';');
+    expect(opts).toEqual(
+      expect.arrayContaining([...ssl, 'socket.ssl_cert=/t/w.crt', 'socket.ssl_key=/t/w.key']),
+    );
+    expect(garbdArgs(layout).at(-1)).not.toMatch(/ssl/);
+  });
+});
+
 describe('parseRecoveredPosition', () => {
   it('takes the last recovered position from the log', () => {
     const log = [
