@@ -17,7 +17,7 @@ import {
   garbdArgs,
   renderMemberConfig,
 } from '../node/replication/galera-config.js';
-import { installMemberTls } from '../node/replication/member-tls.js';
+import { installMemberTls, memberTlsFiles } from '../node/replication/member-tls.js';
 import { recoverPosition } from '../node/replication/recover.js';
 
 const run = promisify(execFile);
@@ -50,7 +50,7 @@ export interface LocalClusterOptions {
    * and garbd's certificate (a member's must name its address). Members run by their nodes
    * (galera.managed) bring their own; here only garbd's and the CA are used for them.
    */
-  tls?: { a?: TlsConfig; b?: TlsConfig; garbd: TlsConfig };
+  tls?: { a?: TlsConfig; b?: TlsConfig; garbd: TlsConfig; allowPlainSql?: boolean };
 }
 
 export class LocalGaleraCluster {
@@ -81,6 +81,19 @@ export class LocalGaleraCluster {
       gcacheSize: '64M',
       osUser: 'mysql',
     };
+    // Where the TLS copies will lie (installed at start), so that any instance for this cluster
+    // (e.g. a test's, to restart garbd) renders the same options.
+    const tls = opts.tls;
+    if (tls) {
+      const allowPlainSql = tls.allowPlainSql;
+      for (const m of this.layout.members)
+        if (tls[m.name as 'a' | 'b']) m.tls = { ...memberTlsFiles(this.tlsDir(m.name)), allowPlainSql };
+      this.layout.arbitrator.tls = memberTlsFiles(this.tlsDir('garbd'));
+    }
+  }
+
+  private tlsDir(name: string): string {
+    return join(this.opts.baseDir, `${name}-tls`);
   }
 
   member(name: string): GaleraMemberLayout {
@@ -91,9 +104,11 @@ export class LocalGaleraCluster {
 
   connectionFor(name: string) {
     const m = this.member(name);
-    const ca = this.opts.tls?.garbd.caFile;
+    const tls = this.opts.tls;
     return {
-      ...(ca ? { ssl: verifiedSsl(m.host, { ca: readFileSync(ca, 'utf8') }) } : {}),
+      ...(tls && !tls.allowPlainSql
+        ? { ssl: verifiedSsl(m.host, { ca: readFileSync(tls.garbd.caFile, 'utf8') }) }
+        : {}),
       host: m.host,
       port: m.sqlPort,
       user: LOCAL_DB_USER,
@@ -361,16 +376,10 @@ export class LocalGaleraCluster {
   private installTls(): void {
     const tls = this.opts.tls;
     if (!tls) return;
-    for (const m of this.layout.members) {
-      const source = tls[m.name as 'a' | 'b'];
-      if (source)
-        m.tls = installMemberTls(source, join(this.opts.baseDir, `${m.name}-tls`), this.layout.osUser);
+    for (const name of ['a', 'b', 'garbd'] as const) {
+      const source = tls[name];
+      if (source) installMemberTls(source, this.tlsDir(name), this.layout.osUser);
     }
-    this.layout.arbitrator.tls = installMemberTls(
-      tls.garbd,
-      join(this.opts.baseDir, 'garbd-tls'),
-      this.layout.osUser,
-    );
   }
 
   private chownToMysql(path: string): void {

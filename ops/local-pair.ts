@@ -4,6 +4,7 @@
  * `lo`), on which only the active node listens. Both nodes use the same DTP ports, like two servers.
  */
 import { join } from 'node:path';
+import type { TlsConfig } from '../kernel/tls/config.js';
 import { CamProcess, freePort, type LocalDatabase } from './local-cam.js';
 
 export interface LocalPairOptions {
@@ -16,6 +17,8 @@ export interface LocalPairOptions {
   extra?: Record<string, Record<string, unknown>>;
   pair?: Record<string, unknown>;
   logLevel?: string;
+  /** Each node's `tls` section, by node id (mutual TLS on the DTP and the heartbeats). */
+  tlsOf?: (id: string) => TlsConfig;
 }
 
 export interface LocalPair {
@@ -41,6 +44,7 @@ export async function createLocalPair(o: LocalPairOptions): Promise<LocalPair> {
       ports: { ...ports, admin: await freePort() },
       extra: {
         ...o.extra,
+        ...(o.tlsOf ? { tls: o.tlsOf(ids[me]) } : {}),
         cam: { ...o.extra?.cam, ipAddress: o.logicalIp },
         pair: {
           enabled: true,

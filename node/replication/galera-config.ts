@@ -8,6 +8,8 @@ export interface GaleraTlsFiles {
   caFile: string;
   certFile: string;
   keyFile: string;
+  /** The shared test cluster only: TCP clients without TLS are served too. */
+  allowPlainSql?: boolean;
 }
 
 export interface GaleraMemberLayout {
@@ -82,7 +84,7 @@ function memberTlsLines(tls: GaleraTlsFiles | undefined): { mysqld: string[]; ss
       `ssl_cert=${tls.certFile}`,
       `ssl_key=${tls.keyFile}`,
       // TCP clients must use TLS; the Unix socket (local tooling, SST scripts) stays allowed.
-      'require_secure_transport=ON',
+      ...(tls.allowPlainSql ? [] : ['require_secure_transport=ON']),
     ],
     sst: [`tca=${tls.caFile}`, `tcert=${tls.certFile}`, `tkey=${tls.keyFile}`, 'ssl-mode=VERIFY_CA'],
   };

@@ -10,12 +10,13 @@ import { join } from 'node:path';
 import type { TlsConfig } from '../../kernel/tls/config.js';
 import type { GaleraTlsFiles } from './galera-config.js';
 
+/** Where the copies lie in `dir`. Pure. */
+export function memberTlsFiles(dir: string): GaleraTlsFiles {
+  return { caFile: join(dir, 'ca.crt'), certFile: join(dir, 'member.crt'), keyFile: join(dir, 'member.key') };
+}
+
 export function installMemberTls(source: TlsConfig, dir: string, osUser: string): GaleraTlsFiles {
-  const files: GaleraTlsFiles = {
-    caFile: join(dir, 'ca.crt'),
-    certFile: join(dir, 'member.crt'),
-    keyFile: join(dir, 'member.key'),
-  };
+  const files = memberTlsFiles(dir);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   copyFileSync(source.caFile, files.caFile);
   copyFileSync(source.certFile, files.certFile);

@@ -1,4 +1,5 @@
 /** The shared test cluster, as seen from a test file (any process can signal or restart members). */
+import { join } from 'node:path';
 import mariadb from 'mariadb';
 import { afterAll, beforeAll } from 'vitest';
 import { silentLogger } from '../../kernel/logger.js';
@@ -7,12 +8,33 @@ import { databaseSchema } from '../../node/config/schema.js';
 import { Database } from '../../node/replication/database.js';
 import { migrate } from '../../node/replication/migrations.js';
 import { LocalGaleraCluster } from '../../ops/local-cluster.js';
+import { testTls } from './tls.js';
 
 export const GALERA_BASE_PORT = Number(process.env.TANDEM_TEST_GALERA_PORT ?? 25300);
 export const GALERA_BASE_DIR = `/tmp/tandem-test-galera-${GALERA_BASE_PORT}`;
+/**
+ * The shared cluster replicates, runs IST and state transfers over TLS with certificates of this
+ * CA (made by the global setup); its SQL ports serve TLS and, for the other tests, plaintext too.
+ * A test that wants TLS to the database issues its node certificates from the same CA.
+ */
+const PKI_DIR = `/tmp/tandem-test-pki-${GALERA_BASE_PORT}`;
+export const TEST_PKI = { dir: PKI_DIR, ca: join(PKI_DIR, 'ca'), certs: join(PKI_DIR, 'certs') };
+
+export function testClusterTls() {
+  return {
+    a: testTls(TEST_PKI.ca, TEST_PKI.certs, 'db-a'),
+    b: testTls(TEST_PKI.ca, TEST_PKI.certs, 'db-b'),
+    garbd: testTls(TEST_PKI.ca, TEST_PKI.certs, 'w'),
+    allowPlainSql: true,
+  };
+}
 
 export function testCluster(): LocalGaleraCluster {
-  return new LocalGaleraCluster({ baseDir: GALERA_BASE_DIR, basePort: GALERA_BASE_PORT });
+  return new LocalGaleraCluster({
+    baseDir: GALERA_BASE_DIR,
+    basePort: GALERA_BASE_PORT,
+    tls: testClusterTls(),
+  });
 }
 
 /** Database settings of a node whose local member is `member` ('a' or 'b'). */

@@ -2,17 +2,21 @@
  * The hot-standby pair on one host: two `tandem node` processes (one per Galera member), `local`
  * VIP (a loopback alias only the active node listens on), a LAM sending to the logical IP.
  * kill -9 of the active, switchover, restore, maintenance and forced failover, each under load.
+ * TLS on everywhere: the DTP (each LAM stream its own certificate), the heartbeats, the nodes' SQL
+ * connections, and the shared cluster's replication.
  */
 
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../kernel/logger.js';
 import { sleep, waitFor } from '../../kernel/process.js';
+import { channelCredentials } from '../../kernel/tls/credentials.js';
 import { DtpSender } from '../../lam/dtp-client.js';
 import { syntheticBlockRus } from '../../lam/synthetic.js';
+import { issueCertificate } from '../../ops/certs.js';
 import { CLI } from '../../ops/local-cam.js';
 import {
   accountingDir,
@@ -21,21 +25,29 @@ import {
   type LocalPair,
   startActiveThenStandby,
 } from '../../ops/local-pair.js';
-import { freshDatabase, sqlOn, testCluster, waitForHealthyCluster } from '../harness/galera.js';
+import { freshDatabase, sqlOn, TEST_PKI, testCluster, waitForHealthyCluster } from '../harness/galera.js';
 import { closedIpdrFiles, sha256File } from '../harness/ipdr-files.js';
 import { uniqueLamId } from '../harness/nodes.js';
+import { testTls } from '../harness/tls.js';
 
 interface Ack {
   seq: number;
   at: number;
 }
 
-/** A LAM stream to the logical IP sending `blocks` blocks of 5 RUs, recording when each is acked. */
+const certs = mkdtempSync(join(tmpdir(), 'tandem-pair-certs-'));
+
+/**
+ * A LAM stream to the logical IP sending `blocks` blocks of 5 RUs, recording when each is acked;
+ * over mutual TLS with a certificate of its own.
+ */
 function lamUnderLoad(target: string, blocks: number, pauseMs: number) {
   const lamId = uniqueLamId('pair');
   const acks: Ack[] = [];
+  issueCertificate(TEST_PKI.ca, certs, { kind: 'lam', name: lamId });
   const sender = new DtpSender({
     target,
+    credentials: channelCredentials(testTls(TEST_PKI.ca, certs, lamId)),
     lamId,
     stream: 'primary',
     log: silentLogger(),
@@ -75,17 +87,28 @@ describe('hot-standby pair (local VIP)', () => {
     await waitForHealthyCluster();
     database = await freshDatabase('pair');
     const c = testCluster();
+    const logicalIp = `127.0.${10 + (process.pid % 200)}.${10 + Math.floor(Math.random() * 200)}`;
+    // TLS everywhere: the DTP, the heartbeats, the nodes' SQL (and the shared cluster replicates
+    // over TLS): each node's certificate names the logical IP and 127.0.0.1.
+    for (const id of ['cam-a', 'cam-b'])
+      issueCertificate(TEST_PKI.ca, certs, { kind: 'cam', name: id, ips: [logicalIp, '127.0.0.1'] });
+    const tlsOf = (id: string) => testTls(TEST_PKI.ca, certs, id);
     pair = await createLocalPair({
       dir,
-      databases: { a: { ...c.connectionFor('a'), database }, b: { ...c.connectionFor('b'), database } },
-      logicalIp: `127.0.${10 + (process.pid % 200)}.${10 + Math.floor(Math.random() * 200)}`,
+      databases: {
+        a: { ...c.connectionFor('a'), database, tls: true },
+        b: { ...c.connectionFor('b'), database, tls: true },
+      },
+      logicalIp,
       extra: { cam: { fileRotationTime: 500, fileRotationSize: 50_000 }, ipdr: { intervalMs: 100 } },
+      tlsOf,
       pair: { holdOffMs: 3000 },
     });
     await startActiveThenStandby(pair);
   });
   afterAll(async () => {
     for (const n of pair?.nodes ?? []) await n.stop();
+    rmSync(certs, { recursive: true, force: true });
   });
 
   async function ledger(lamId: string) {
