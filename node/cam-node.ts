@@ -15,6 +15,7 @@ import type { Series } from '../kernel/block.js';
 import type { DiskMonitor } from '../kernel/disk-monitor.js';
 import { configDigest, EventPublisher } from '../kernel/events/publisher.js';
 import { AlarmForwarding } from '../kernel/fcaps/alarm-forwarding.js';
+import type { RaidMonitor } from '../kernel/raid/raid-monitor.js';
 import { tandemVersion } from '../kernel/version.js';
 import { IngestGate } from './accounting/ingest-gate.js';
 import { IpdrJobs, ipdrPlacement } from './accounting/ipdr/ipdr-jobs.js';
@@ -26,7 +27,7 @@ import { OperatorTokens } from './api/operators.js';
 import type { NodeConfig } from './config/schema.js';
 import { Delivery } from './delivery/delivery.js';
 import { NodeMetrics } from './metrics/node-metrics.js';
-import { startNodeDiskMonitors } from './node-disks.js';
+import { startNodeDiskMonitors, startRaidMonitor } from './node-disks.js';
 import { type CamStatus, type NodeParts, nodeStatus } from './node-status.js';
 import { Database } from './replication/database.js';
 import { prepareDatabase } from './replication/database-ready.js';
@@ -46,6 +47,7 @@ export class CamNode implements NodeFacts, NodeParts {
   delivery: Delivery | undefined;
   private admin: AdminServer | undefined;
   disks: DiskMonitor[] = [];
+  raid: RaidMonitor | undefined;
   readonly startedAt = new Date();
 
   constructor(
@@ -117,6 +119,7 @@ export class CamNode implements NodeFacts, NodeParts {
     alarmIfAdminOpen(config.node, this.alarms);
     await this.admin.start();
     this.disks = await startNodeDiskMonitors(config, this.alarms, log);
+    this.raid = await startRaidMonitor(config, this.alarms);
     await this.role.startBeforeDatabase(this);
     await prepareDatabase(this.db, this.alarms, log);
     await this.ingest.open(this.role);
@@ -146,6 +149,7 @@ export class CamNode implements NodeFacts, NodeParts {
     await this.role.stop(); // gives the lease up, closes the streams, drops the logical IP
     this.health.stop();
     for (const d of this.disks) d.stop();
+    this.raid?.stop();
     await this.delivery?.stop();
     await this.ipdr?.stop();
     await this.ingest.close();

@@ -6,6 +6,7 @@ import type { AlarmRegistry } from '../kernel/alarms.js';
 import type { DiskMonitor } from '../kernel/disk-monitor.js';
 import type { EventPublisher } from '../kernel/events/publisher.js';
 import type { AlarmForwarding } from '../kernel/fcaps/alarm-forwarding.js';
+import type { RaidMonitor } from '../kernel/raid/raid-monitor.js';
 import { tandemVersion } from '../kernel/version.js';
 import type { IngestGate } from './accounting/ingest-gate.js';
 import type { NodeConfig } from './config/schema.js';
@@ -20,6 +21,7 @@ export interface NodeParts {
   ingest: IngestGate;
   role: RoleRuntime;
   disks: readonly DiskMonitor[];
+  raid: RaidMonitor | undefined;
   delivery: Delivery | undefined;
   alarms: AlarmRegistry;
   events: EventPublisher;
@@ -33,6 +35,7 @@ export function nodeStatus(p: NodeParts) {
     node: {
       id: p.config.node.id,
       version: tandemVersion(),
+      profile: p.config.profile || null,
       pid: process.pid,
       startedAt: p.startedAt.toISOString(),
       uptimeS: Math.round((Date.now() - p.startedAt.getTime()) / 1000),
@@ -54,6 +57,7 @@ export function nodeStatus(p: NodeParts) {
     },
     ...p.ingest.status(),
     disks: p.disks.map((d) => ({ what: d.what, usedPercent: Number(d.usedPercent.toFixed(1)) })),
+    raid: p.raid ? { arrays: p.raid.arrays } : null,
     active: refusal === undefined,
     ...p.role.status(),
     delivery: p.delivery?.enabled ? p.delivery.status() : null,

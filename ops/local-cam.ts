@@ -27,6 +27,8 @@ export interface CamProcessOptions {
   logLevel?: string;
   /** Fixed ports; free ones are picked when absent. */
   ports?: { primary: number; recovery: number; admin: number };
+  /** The deployment profile (ops/profiles/) the file names; this helper's settings override it. */
+  profile?: string;
   /** More configuration: `cam` fields are merged, other sections added. */
   extra?: Record<string, Record<string, unknown>>;
   /** Run in this network namespace, with the admin API on `adminHost` (reachable from here). */
@@ -56,6 +58,7 @@ export class CamProcess extends CliProcess {
     p.adminPort = opts.ports?.admin ?? (await freePort());
     const db = opts.database;
     const config = {
+      ...(opts.profile ? { profile: opts.profile } : {}),
       node: {
         id: opts.id,
         dataDir: join(opts.dir, opts.id),

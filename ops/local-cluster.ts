@@ -79,6 +79,7 @@ export class LocalGaleraCluster {
       arbitrator: { host: hosts.garbd, groupPort: opts.basePort + 30 },
       fastEviction: opts.fastEviction ?? true,
       gcacheSize: '64M',
+      bufferPoolSize: '64M',
       osUser: 'mysql',
     };
     // Where the TLS copies will lie (installed at start), so that any instance for this cluster

@@ -2,7 +2,7 @@
 import type { EventsStatus } from '../kernel/events/publisher.js';
 
 interface StatusDoc {
-  node?: { id?: string; version?: string; uptimeS?: number };
+  node?: { id?: string; version?: string; profile?: string | null; uptimeS?: number };
   accepting?: boolean;
   refusal?: string | null;
   database?: {
@@ -65,6 +65,8 @@ interface StatusDoc {
         }[]
       | null;
   } | null;
+  disks?: { what: string; usedPercent: number }[];
+  raid?: { arrays: { name: string; health: string; text: string }[] } | null;
   alarms?: { name: string; severity: string; reason: string; raisedAt: string }[];
   events?: EventsStatus;
 }
@@ -76,7 +78,7 @@ export function formatStatus(body: unknown): string {
   const s = body as StatusDoc;
   const lines: string[] = [];
   lines.push(
-    `node        ${s.node?.id ?? '?'}  (tandem ${s.node?.version ?? '?'}, up ${s.node?.uptimeS ?? '?'} s)`,
+    `node        ${s.node?.id ?? '?'}  (tandem ${s.node?.version ?? '?'}${s.node?.profile ? `, profile ${s.node.profile}` : ''}, up ${s.node?.uptimeS ?? '?'} s)`,
   );
   lines.push(`accepting   ${s.accepting ? 'yes' : `NO — ${s.refusal ?? 'unknown reason'}`}`);
   const r = s.role;
@@ -133,6 +135,9 @@ export function formatStatus(body: unknown): string {
       `TCP feed    ${f.series} → ${f.target}: ${f.connected ? 'connected' : 'NOT connected'}, written ${f.writtenThrough}, confirmed ${f.confirmedThrough}, ${f.backlogRecords ?? '?'} records waiting${problem(f)}`,
     );
   if (s.delivery && !s.active) lines.push('delivery    standby: the active node delivers');
+  for (const disk of s.disks ?? []) lines.push(`disk        ${disk.what}: ${disk.usedPercent}% used`);
+  if (s.raid)
+    lines.push(`RAID        ${s.raid.arrays.map((a) => a.text).join('; ') || 'no arrays in mdstat'}`);
   if (s.events?.enabled) lines.push(`events      ${formatEvents(s.events)}`);
   const alarms = s.alarms ?? [];
   lines.push(`alarms      ${alarms.length === 0 ? 'none' : alarms.length}`);

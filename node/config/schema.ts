@@ -133,6 +133,10 @@ export const deliverySchema = z.strictObject({
 });
 export type DeliveryConfig = z.output<typeof deliverySchema>;
 
+const PROFILE = {
+  test: (v: string) => IDENTIFIER.test(v) || ABSOLUTE_PATH.test(v),
+  allowed: 'a profile of ops/profiles/ (e.g. generic) or the absolute path of a profile file',
+};
 const OPTIONAL_IDENTIFIER = orEmpty(IDENTIFIER, 'a node id');
 const OPTIONAL_IPV4 = orEmpty(IPV4);
 const OPTIONAL_LISTEN = orEmpty(LISTEN_ADDRESS, 'host:port');
@@ -207,8 +211,42 @@ export const galeraSchema = z.strictObject({
    * (TLS required on TCP), with the node's `tls` certificate, which must also name `address`.
    */
   tls: bool(false),
+  /** InnoDB's cache: most of the memory a dedicated server can spare (a deployment profile sets it). */
+  bufferPoolMb: int({ min: 16, max: 1_048_576, default: 64, unit: 'MiB' }),
+  /** The write-set cache a rejoining member's IST is served from: larger, fewer full state transfers. */
+  gcacheMb: int({ min: 16, max: 1_048_576, default: 64, unit: 'MiB' }),
 });
 export type GaleraConfig = z.output<typeof galeraSchema>;
+
+/** A partition the node watches besides the accounting one and the journal's (a profile lists them). */
+const partitionSchema = z
+  .strictObject({
+    /** Names its alarms: PartitionMajor.<name>, PartitionCritical.<name>. */
+    name: str({ min: 1, max: 32, rule: IDENTIFIER }),
+    path: str({ min: 1, max: 500, rule: ABSOLUTE_PATH }),
+    diskMonitorMajorThreshold: int({ min: 0, max: 100, default: 80, unit: '%' }),
+    diskMonitorCriticalThreshold: int({ min: 0, max: 100, default: 90, unit: '%' }),
+  })
+  .superRefine((v, ctx) => thresholdsOrdered(v, ctx, 'the partition'));
+
+/** Software RAID (Linux md) holding the accounting data: kernel/raid/raid-monitor.ts. */
+const raidSchema = z.strictObject({
+  enabled: bool(false),
+  mdstatPath: str({ min: 1, max: 500, default: '/proc/mdstat', rule: ABSOLUTE_PATH }),
+  /** Arrays that must be present: one that vanished (stopped, not assembled) counts as failed. */
+  arrays: z
+    .array(str({ min: 1, max: 32, rule: IDENTIFIER }))
+    .max(64)
+    .default([]),
+  intervalMs: int({ min: 100, max: 600_000, default: 5000, unit: 'ms' }),
+});
+
+/** The server the node runs on: what a deployment profile (ops/profiles/) describes. */
+export const serverSchema = z.strictObject({
+  partitions: z.array(partitionSchema).max(32).default([]),
+  raid: raidSchema.prefault({}),
+});
+export type ServerConfig = z.output<typeof serverSchema>;
 
 export const nodeSchema = z.strictObject({
   id: str({ min: 1, max: 32, rule: IDENTIFIER }),
@@ -221,6 +259,8 @@ export const nodeSchema = z.strictObject({
 
 export const nodeConfigSchema = z
   .strictObject({
+    /** The deployment profile (ops/profiles/<name>.yaml) under this file; node/config/profile.ts. */
+    profile: str({ min: 0, max: 500, default: '', rule: orEmpty(PROFILE) }),
     node: nodeSchema,
     cam: camSchema.prefault({}),
     database: databaseSchema.prefault({}),
@@ -234,6 +274,7 @@ export const nodeConfigSchema = z
     events: eventsSchema.prefault({}),
     fcaps: fcapsSchema.prefault({}),
     tls: tlsSchema.prefault({}),
+    server: serverSchema.prefault({}),
   })
   .superRefine((v, ctx) => {
     const issue = (path: string[], message: string) => ctx.addIssue({ code: 'custom', path, message });
@@ -297,6 +338,13 @@ export const nodeConfigSchema = z
           'is false, but with galera.tls the member refuses TCP clients without TLS; allowed: true',
         );
     }
+    const names = v.server.partitions.map((p) => p.name);
+    for (const [i, name] of names.entries())
+      if (names.indexOf(name) !== i)
+        issue(
+          ['server', 'partitions', String(i), 'name'],
+          `${name} names two partitions; allowed: one name each`,
+        );
     if (v.database.tls && !v.tls.enabled)
       issue(['database', 'tls'], "needs tls.enabled (the node's CA and certificate); allowed: false");
     if (vip.driver !== 'none' && v.cam.ipAddress === '0.0.0.0')

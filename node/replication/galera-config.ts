@@ -34,6 +34,8 @@ export interface GaleraClusterLayout {
   /** Faster EVS timeouts: the dead member is evicted in ~3.6 s instead of ~6.5 s. */
   fastEviction: boolean;
   gcacheSize: string;
+  /** innodb_buffer_pool_size, e.g. 1024M. */
+  bufferPoolSize: string;
   osUser: string;
 }
 
@@ -111,7 +113,7 @@ export function renderMemberConfig(layout: GaleraClusterLayout, member: GaleraMe
     'innodb_autoinc_lock_mode=2',
     // Durability: an acknowledged block must survive a crash of this member.
     'innodb_flush_log_at_trx_commit=1',
-    'innodb_buffer_pool_size=64M',
+    `innodb_buffer_pool_size=${layout.bufferPoolSize}`,
     'innodb_log_file_size=16M',
     'wsrep_on=ON',
     'wsrep_provider=/usr/lib/galera/libgalera_smm.so',

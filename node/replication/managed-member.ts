@@ -58,7 +58,8 @@ export class ManagedMember {
       members: [this.self, peer],
       arbitrator: { host: g.witnessAddress, groupPort: g.witnessGroupPort },
       fastEviction: g.fastEviction,
-      gcacheSize: '64M',
+      gcacheSize: `${g.gcacheMb}M`,
+      bufferPoolSize: `${g.bufferPoolMb}M`,
       osUser: g.osUser,
     };
   }

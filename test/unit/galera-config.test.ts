@@ -26,6 +26,7 @@ const layout: GaleraClusterLayout = {
   arbitrator: { host: '127.0.0.1', groupPort: 3500 },
   fastEviction: true,
   gcacheSize: '64M',
+  bufferPoolSize: '64M',
   osUser: 'mysql',
 };
 
@@ -43,8 +44,17 @@ describe('Galera member configuration', () => {
     'wsrep_sst_receive_address=127.0.0.1:3412',
     'port=3400',
     'sst-syslog=-1',
+    'innodb_buffer_pool_size=64M',
   ])('contains %s', (line) => {
     expect(cnf.split('\n')).toContain(line);
+  });
+  it("sizes the buffer pool and the gcache from the layout (a profile's galera.bufferPoolMb / gcacheMb)", () => {
+    const big = renderMemberConfig(
+      { ...layout, bufferPoolSize: '1024M', gcacheSize: '2048M' },
+      layout.members[0]!,
+    );
+    expect(big).toContain('innodb_buffer_pool_size=1024M\n');
+    expect(big).toContain('gcache.size=2048M;');
   });
   it('binds group and IST to the member address and carries the fast EVS timeouts', () => {
     const opts = /wsrep_provider_options="([^"]+)"/.exec(cnf)![1]!.split(';');

@@ -31,6 +31,25 @@ describe('formatStatus', () => {
     expect(text).toContain('  CRITICAL DatabaseNotWritable: no quorum (since 2026-11-24T08:00:00.000Z)');
   });
 
+  it('shows each watched partition and the RAID arrays', () => {
+    const text = formatStatus({
+      disks: [{ what: 'accounting partition (/billing/CAM/accounting)', usedPercent: 41.2 }],
+      raid: {
+        arrays: [
+          { name: 'md0', health: 'clean', text: 'md0 raid1 [2/2] clean' },
+          { name: 'md1', health: 'rebuilding', text: 'md1 raid5 [4/3] rebuilding, recovery 22.4%' },
+        ],
+      },
+    });
+    expect(text).toContain('disk        accounting partition (/billing/CAM/accounting): 41.2% used\n');
+    expect(text).toContain('RAID        md0 raid1 [2/2] clean; md1 raid5 [4/3] rebuilding, recovery 22.4%\n');
+    expect(formatStatus({ raid: { arrays: [] } })).toContain('RAID        no arrays in mdstat');
+    expect(formatStatus({ raid: null })).not.toContain('RAID');
+    expect(
+      formatStatus({ node: { id: 'cam-a', version: '1', profile: 'netra-t1400', uptimeS: 3 } }),
+    ).toContain('node        cam-a  (tandem 1, profile netra-t1400, up 3 s)');
+  });
+
   it('shows FTP push and TCP feed backlog, last success and the current error', () => {
     const text = formatStatus({
       node: { id: 'cam-a' },
