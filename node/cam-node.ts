@@ -49,6 +49,8 @@ export class CamNode implements NodeFacts, NodeParts {
   disks: DiskMonitor[] = [];
   raid: RaidMonitor | undefined;
   readonly startedAt = new Date();
+  /** start() has finished: the role loop runs (what `tandem ready` waits for). */
+  started = false;
 
   constructor(
     readonly config: NodeConfig,
@@ -141,6 +143,7 @@ export class CamNode implements NodeFacts, NodeParts {
     await this.role.startRole(this.ingest, jobs);
     this.ipdr?.start();
     this.delivery?.start();
+    this.started = true;
     log.info({ accepting: this.refusal() === undefined, refusal: this.refusal() }, 'CAM node started');
   }
 

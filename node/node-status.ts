@@ -17,6 +17,7 @@ import type { RoleRuntime } from './role/role-runtime.js';
 export interface NodeParts {
   config: NodeConfig;
   startedAt: Date;
+  started: boolean;
   health: MemberHealthMonitor;
   ingest: IngestGate;
   role: RoleRuntime;
@@ -38,6 +39,7 @@ export function nodeStatus(p: NodeParts) {
       profile: p.config.profile || null,
       pid: process.pid,
       startedAt: p.startedAt.toISOString(),
+      started: p.started,
       uptimeS: Math.round((Date.now() - p.startedAt.getTime()) / 1000),
     },
     accepting: refusal === undefined,

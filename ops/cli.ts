@@ -30,6 +30,7 @@ import { createCa, issueCertificate } from './certs.js';
 import { forwardTarget } from './forward.js';
 import { OssCollector } from './oss-collector.js';
 import { Progress } from './progress.js';
+import { type ReadinessStatus, type ReadyLevel, readiness } from './readiness.js';
 import { formatStatus } from './status-format.js';
 
 const program = new Command();
@@ -117,6 +118,49 @@ program
       process.exit(1);
     }
     process.stdout.write(opts.json ? `${JSON.stringify(body, null, 2)}\n` : formatStatus(body));
+  });
+
+program
+  .command('ready')
+  .description('wait until a node has started (--healthy: and is healthy); exit 1 at the deadline')
+  .option('-c, --config <file>', 'node configuration (to find the admin API)')
+  .option('--admin <host:port>', 'admin API address', '127.0.0.1:7600')
+  .option('--healthy', 'also: database writable, and acking or standing by with a live peer')
+  .option('--timeout <seconds>', 'how long to wait', '120')
+  .action(async (opts: { config?: string; admin: string; healthy?: boolean; timeout: string }) => {
+    const seconds = Number(opts.timeout);
+    if (!(seconds > 0)) {
+      process.stderr.write(`tandem ready: --timeout ${opts.timeout}; allowed: a number of seconds > 0\n`);
+      process.exit(2);
+    }
+    const admin = adminOf(opts);
+    const level: ReadyLevel = opts.healthy ? 'healthy' : 'started';
+    const deadline = Date.now() + seconds * 1000;
+    let why = 'no answer yet';
+    do {
+      try {
+        const res = await fetch(`http://${admin}/status`, {
+          headers: adminHeaders(),
+          signal: AbortSignal.timeout(3000),
+        });
+        const body = (await res.json()) as ReadinessStatus & { error?: string };
+        if (res.status === 401 || res.status === 403) {
+          process.stderr.write(`tandem ready: ${body.error} (set TANDEM_ADMIN_TOKEN_FILE)\n`);
+          process.exit(1);
+        }
+        const r = readiness(body, level);
+        if (r.ready) {
+          process.stdout.write(`${admin}: ${r.why}\n`);
+          return;
+        }
+        why = r.why;
+      } catch (err) {
+        why = `no node answers: ${(err as Error).message}`;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    } while (Date.now() < deadline);
+    process.stderr.write(`tandem ready: ${admin} not ${level} after ${seconds} s: ${why}\n`);
+    process.exit(1);
   });
 
 /**

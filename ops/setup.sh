@@ -3,7 +3,8 @@
 # Debian packages (MariaDB + Galera + garbd, rsync for state transfers, xmllint, vsftpd + openssl
 # for the FTP delivery tests, keepalived + arping for the logical IP, prometheus + promtool for the
 # metrics test, nats-server for the events test, snmptrapd + snmp and rsyslog for the SNMP trap and
-# syslog test, stunnel4 for Galera state transfers over TLS) and the npm
+# syslog test, stunnel4 for Galera state transfers over TLS, systemd for `systemd-analyze verify`
+# of the units) and the npm
 # packages of package-lock.json. Idempotent: a second run installs nothing new.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,7 +12,7 @@ cd "$(dirname "$0")/.."
 PACKAGES=(
   mariadb-server mariadb-client mariadb-backup galera-4 galera-arbitrator-4
   rsync libxml2-utils iproute2 procps vsftpd openssl keepalived arping prometheus nats-server
-  snmptrapd snmp rsyslog stunnel4
+  snmptrapd snmp rsyslog stunnel4 systemd
 )
 
 missing=()

@@ -87,6 +87,23 @@ describe('tandem CLI', () => {
     expect(none.stderr).toMatch(/no node answers at 127\.0\.0\.1:9/);
   });
 
+  it('ready: a started, healthy single node answers at once; no node fails at the deadline', async () => {
+    const started = await tandem('ready', '--config', cam.configFile, '--timeout', '10');
+    expect(started).toMatchObject({ code: 0, stdout: expect.stringContaining(': started') });
+    const healthy = await tandem('ready', '--healthy', '--config', cam.configFile, '--timeout', '10');
+    expect(healthy).toMatchObject({ code: 0, stdout: expect.stringContaining('acking') });
+    const t0 = Date.now();
+    const none = await tandem('ready', '--admin', '127.0.0.1:9', '--timeout', '1');
+    expect(none.code).toBe(1);
+    expect(none.stderr).toMatch(/^tandem ready: 127\.0\.0\.1:9 not started after 1 s: no node answers: /);
+    expect(Date.now() - t0).toBeLessThan(15_000);
+    const bad = await tandem('ready', '--admin', '127.0.0.1:9', '--timeout', 'soon');
+    expect(bad).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('--timeout soon; allowed: a number of seconds > 0'),
+    });
+  });
+
   it('provision lam add / list / disable', async () => {
     expect(
       (await tandem('provision', 'lam', 'add', 'App7', '-d', 'seventh', '--config', cam.configFile)).stdout,
