@@ -1,22 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '../../kernel/config/parse.js';
 import { DEFAULT_LAM_API_SOCKET, parseLamConfig, parseLamConfigFile } from '../../lam/config.js';
 import { parseNodeConfig } from '../../node/config/schema.js';
+import { configProblems } from '../harness/config-problems.js';
 
 const node = (cam: Record<string, unknown> = {}, extra: Record<string, unknown> = {}) =>
   parseNodeConfig({ node: { id: 'cam-a' }, cam, ...extra });
 const lam = (fields: Record<string, unknown> = {}) =>
   parseLamConfig({ lam: { componentName: 'App1', ...fields } });
 
-function problems(fn: () => unknown): string[] {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof ConfigError) return err.problems;
-    throw err;
-  }
-  return [];
-}
+const problems = configProblems;
 
 describe('CAM configuration (Table 2) defaults', () => {
   it('fills every field with the seed default', () => {

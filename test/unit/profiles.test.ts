@@ -5,19 +5,12 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, readConfigFile } from '../../kernel/config/parse.js';
+import { readConfigFile } from '../../kernel/config/parse.js';
 import { applyProfile, checkProfile, overlay, profilesDir } from '../../node/config/profile.js';
 import { parseNodeConfig } from '../../node/config/schema.js';
+import { configProblems } from '../harness/config-problems.js';
 
-function problems(fn: () => unknown): string[] {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof ConfigError) return err.problems;
-    throw err;
-  }
-  return [];
-}
+const problems = configProblems;
 
 const withProfile = (doc: Record<string, unknown>) => parseNodeConfig(applyProfile(doc, readConfigFile));
 const profiles = readdirSync(profilesDir()).filter((f) => f.endsWith('.yaml'));

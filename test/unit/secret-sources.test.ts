@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '../../kernel/config/parse.js';
 import { resolveSecretSources, type SecretSources } from '../../kernel/config/secret-sources.js';
 import { lamConfigFileSchema, parseLamConfigFile } from '../../lam/config.js';
 import { nodeConfigSchema, parseNodeConfig } from '../../node/config/schema.js';
+import { configProblems } from '../harness/config-problems.js';
 
 const files: Record<string, string> = {
   '/run/secrets/db': 'db-s3cret\n',
@@ -18,15 +18,7 @@ const sources: SecretSources = {
 };
 const node = (extra: Record<string, unknown>) =>
   parseNodeConfig(resolveSecretSources(nodeConfigSchema, { node: { id: 'cam-a' }, ...extra }, sources));
-const problems = (f: () => unknown): string[] => {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof ConfigError) return e.problems;
-    throw e;
-  }
-  return [];
-};
+const problems = configProblems;
 
 describe('secrets from files and the environment', () => {
   it('reads xFile (without its final newline) and xEnv into the secret field', () => {
