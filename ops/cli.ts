@@ -102,17 +102,7 @@ program
     const admin = opts.config ? withConfig(() => loadNodeConfig(opts.config!)).node.adminListen : opts.admin;
     let body: unknown;
     try {
-      const res = await fetch(`http://${admin}/status`, {
-        headers: adminHeaders(),
-        signal: AbortSignal.timeout(3000),
-      });
-      body = await res.json();
-      if (res.status === 401 || res.status === 403) {
-        process.stderr.write(
-          `tandem status: ${String((body as { error?: string }).error)} (set TANDEM_ADMIN_TOKEN_FILE)\n`,
-        );
-        process.exit(1);
-      }
+      body = await fetchStatus(admin, 'status');
     } catch (err) {
       process.stderr.write(`tandem status: no node answers at ${admin}: ${(err as Error).message}\n`);
       process.exit(1);
@@ -139,16 +129,7 @@ program
     let why = 'no answer yet';
     do {
       try {
-        const res = await fetch(`http://${admin}/status`, {
-          headers: adminHeaders(),
-          signal: AbortSignal.timeout(3000),
-        });
-        const body = (await res.json()) as ReadinessStatus & { error?: string };
-        if (res.status === 401 || res.status === 403) {
-          process.stderr.write(`tandem ready: ${body.error} (set TANDEM_ADMIN_TOKEN_FILE)\n`);
-          process.exit(1);
-        }
-        const r = readiness(body, level);
+        const r = readiness((await fetchStatus(admin, 'ready')) as ReadinessStatus, level);
         if (r.ready) {
           process.stdout.write(`${admin}: ${r.why}\n`);
           return;
@@ -162,6 +143,20 @@ program
     process.stderr.write(`tandem ready: ${admin} not ${level} after ${seconds} s: ${why}\n`);
     process.exit(1);
   });
+
+/** GET /status of the node at `admin`; a refused credential ends the command (exit 1), naming why. */
+async function fetchStatus(admin: string, command: string): Promise<unknown> {
+  const res = await fetch(`http://${admin}/status`, {
+    headers: adminHeaders(),
+    signal: AbortSignal.timeout(3000),
+  });
+  const body = (await res.json()) as { error?: string };
+  if (res.status === 401 || res.status === 403) {
+    process.stderr.write(`tandem ${command}: ${String(body.error)} (set TANDEM_ADMIN_TOKEN_FILE)\n`);
+    process.exit(1);
+  }
+  return body;
+}
 
 /**
  * The operator's token for the admin API (node.adminTokensFile): TANDEM_ADMIN_TOKEN, or the file
@@ -229,9 +224,7 @@ async function pairCommand(
   try {
     let r = await post(admin, name, body);
     if (r.status === 409) {
-      const status = (await (
-        await fetch(`http://${admin}/status`, { headers: adminHeaders(), signal: AbortSignal.timeout(3000) })
-      ).json()) as {
+      const status = (await fetchStatus(admin, name)) as {
         role?: { role: string } | null;
         peer?: { alive: boolean; lastBeat: { admin_listen: string; role: string } | null } | null;
       };

@@ -73,14 +73,11 @@ export class RaidMonitor {
     o.alarms.clear(RAID_ALARMS.unknown.name, `${o.mdstatPath} read`);
     this.arrays = arrays.map((a) => ({ name: a.name, health: raidHealth(a), text: describeArray(a) }));
     const raise = raidAlarms(arrays, o.expected);
-    for (const [key, alarm] of Object.entries(RAID_ALARMS) as [
-      keyof typeof RAID_ALARMS,
-      (typeof RAID_ALARMS)[keyof typeof RAID_ALARMS],
-    ][]) {
-      if (key === 'unknown') continue;
+    for (const key of ['failed', 'degraded', 'resyncing'] as const) {
+      const { name, severity } = RAID_ALARMS[key];
       const reason = raise.get(key);
-      if (reason) o.alarms.raise(alarm.name, alarm.severity, reason);
-      else o.alarms.clear(alarm.name, `no array ${key}`);
+      if (reason) o.alarms.raise(name, severity, reason);
+      else o.alarms.clear(name, `no array ${key}`);
     }
   }
 
