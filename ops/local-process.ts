@@ -9,14 +9,33 @@ export const CLI = import.meta.dirname.includes(`${join('dist', 'ops')}`)
   ? join(import.meta.dirname, 'cli.js')
   : join(import.meta.dirname, '..', 'dist', 'ops', 'cli.js');
 
+/**
+ * Local listener ports are picked below the kernel's ephemeral range (32768–60999 by default), in
+ * a slice of their own per test worker. A port from listen(0) is in that range: between the check
+ * and the real bind it can become the source port of any outgoing connection (to the database, an
+ * FTP data channel) or another worker's "free" port — a listener that cannot bind, or worse, a
+ * LAM of another test sending to this one's CAM (both seen as CI flakes).
+ */
+const PORT_RANGE = { min: 10_000, slice: 1000, slices: 15 };
+const handedOut = new Set<number>();
+
 export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+  const slice = Number(process.env.VITEST_POOL_ID ?? 0) % PORT_RANGE.slices;
+  const first = PORT_RANGE.min + slice * PORT_RANGE.slice;
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const port = first + Math.floor(Math.random() * PORT_RANGE.slice);
+    if (handedOut.has(port) || !(await canListen(port))) continue;
+    handedOut.add(port);
+    return port;
+  }
+  throw new Error(`no free port in ${first}–${first + PORT_RANGE.slice - 1} on 127.0.0.1`);
+}
+
+function canListen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
     const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
+    srv.once('error', () => resolve(false));
+    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
   });
 }
 

@@ -269,43 +269,60 @@ export class IngestGate {
   }
 
   private async replay(): Promise<void> {
-    if (!this.journal || !this.quarantine || !this.checkpoint) return;
-    const { alarms, log } = this.d;
+    const { journal, quarantine, checkpoint } = this;
+    if (!journal || !quarantine || !checkpoint) return;
     this.replaying = true;
     try {
-      for (let attempt = 1; ; attempt++) {
-        try {
-          await this.committer?.idle();
-          this.lastReplay = await replayJournal({
-            journal: this.journal,
-            ledger: this.d.replayLedger,
-            quarantine: this.quarantine,
-            checkpoint: this.checkpoint,
-            isRejectedForGood,
-            log: log.child({ part: 'replay' }),
-          });
-          this.replayError = undefined;
-          if (this.lastReplay.corruptSegments.length > 0) {
-            alarms.raise(
-              ALARM_JOURNAL_CORRUPT,
-              'minor',
-              `journal segments with a corrupt record: ${this.lastReplay.corruptSegments.join(', ')}`,
-            );
-          }
-          this.raiseQuarantineAlarm();
-          await this.journal.prune();
-          this.needsReplay = false;
-          return;
-        } catch (err) {
-          // Named in the refusal LAMs get and in status: which segment and block, and why.
-          this.replayError = describeDbError(err);
-          log.warn({ attempt, err: this.replayError }, 'journal replay failed; retrying');
-          if (this.stopping) return;
-          await sleep(Math.min(5000, 250 * attempt));
-        }
+      // A flap during a replay asks for another one (the member may have come back through a
+      // state transfer that lacks what this replay just restored).
+      while (this.needsReplay && !this.stopping) {
+        this.needsReplay = false;
+        await this.replayUntilDone(journal, quarantine, checkpoint);
       }
     } finally {
       this.replaying = false;
+    }
+  }
+
+  /** One replay, retried until it succeeds or the gate stops. */
+  private async replayUntilDone(
+    journal: Journal,
+    quarantine: JournalQuarantine,
+    checkpoint: JournalCheckpoint,
+  ): Promise<void> {
+    const { alarms, log } = this.d;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.committer?.idle();
+        this.lastReplay = await replayJournal({
+          journal,
+          ledger: this.d.replayLedger,
+          quarantine,
+          checkpoint,
+          isRejectedForGood,
+          log: log.child({ part: 'replay' }),
+        });
+        this.replayError = undefined;
+        if (this.lastReplay.corruptSegments.length > 0) {
+          alarms.raise(
+            ALARM_JOURNAL_CORRUPT,
+            'minor',
+            `journal segments with a corrupt record: ${this.lastReplay.corruptSegments.join(', ')}`,
+          );
+        }
+        this.raiseQuarantineAlarm();
+        await journal.prune();
+        return;
+      } catch (err) {
+        // Named in the refusal LAMs get and in status: which segment and block, and why.
+        this.replayError = describeDbError(err);
+        log.warn({ attempt, err: this.replayError }, 'journal replay failed; retrying');
+        if (this.stopping) {
+          this.needsReplay = true;
+          return;
+        }
+        await sleep(Math.min(5000, 250 * attempt));
+      }
     }
   }
 
@@ -328,13 +345,18 @@ export class IngestGate {
    */
   private async extendCheckpoint(): Promise<void> {
     const { journal, checkpoint } = this;
-    if (!journal || !checkpoint || this.replaying || this.needsReplay || !this.d.health.health.writable)
-      return;
+    if (!journal || !checkpoint || !this.mayExtendCheckpoint()) return;
     const sealed = await journal.earlierSegments();
-    if (checkpoint.covers(sealed)) return;
+    // Asked again: a replay that began meanwhile commits its own list, which a stale one must not
+    // replace (it would drop the segment the replay sealed).
+    if (!this.mayExtendCheckpoint() || checkpoint.covers(sealed)) return;
     await checkpoint
       .extend(sealed)
       .catch((err) => this.d.log.warn({ err: describeDbError(err) }, 'journal checkpoint not extended'));
+  }
+
+  private mayExtendCheckpoint(): boolean {
+    return !this.replaying && !this.needsReplay && this.d.health.health.writable;
   }
 
   private onBatchError(err: unknown): void {

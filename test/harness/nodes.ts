@@ -66,10 +66,16 @@ export async function startCamNode(
   await waitFor(
     `${config.node.id} to ${standby ? 'stand by for the active node' : 'accept blocks'}`,
     async () => {
-      if (!standby) return node.refusal() === undefined ? true : undefined;
+      // A refusal thrown (not returned) so that a timeout names the last one.
+      if (!standby) {
+        const refusal = node.refusal();
+        if (refusal === undefined) return true;
+        throw new Error(refusal);
+      }
       const { role } = node.status();
       const other = role.lease && role.lease.owner !== config.node.id && role.lease.expiresInMs > 0;
-      return role.role === 'standby' && other ? true : undefined;
+      if (role.role === 'standby' && other) return true;
+      throw new Error(`role ${role.role}, lease ${JSON.stringify(role.lease ?? null)}`);
     },
     { timeoutMs: 30_000 },
   );
