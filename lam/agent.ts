@@ -317,6 +317,9 @@ export class LamAgent {
           this.alarms.clear(ALARM_DISK_ACCESS, 'spool writes succeed again');
         } catch (err) {
           spooled = false;
+          // The partition may have filled between two checks: its threshold alarms come first,
+          // so the operator sees why the write failed.
+          await this.disk?.check().catch(() => undefined);
           this.alarms.raise(
             ALARM_DISK_ACCESS,
             'critical',
