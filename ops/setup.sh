@@ -12,7 +12,7 @@ cd "$(dirname "$0")/.."
 PACKAGES=(
   mariadb-server mariadb-client mariadb-backup galera-4 galera-arbitrator-4
   rsync libxml2-utils iproute2 procps vsftpd openssl keepalived arping prometheus nats-server
-  snmptrapd snmp rsyslog stunnel4 systemd
+  snmptrapd snmp rsyslog stunnel4 systemd ansible ansible-lint
 )
 
 missing=()
