@@ -73,7 +73,14 @@ export class CamNode implements NodeFacts, NodeParts {
       log.child({ part: 'health' }),
       config.database.healthTimeoutMs,
     );
-    this.role = new RoleRuntime({ config, db: this.db, health: this.health, events: this.events, log });
+    this.role = new RoleRuntime({
+      config,
+      db: this.db,
+      health: this.health,
+      events: this.events,
+      alarms: this.alarms,
+      log,
+    });
     // With IPDR on, every ingest batch places its blocks into IPDR files in its own transaction.
     const placement = config.ipdr.enabled ? ipdrPlacement(config) : undefined;
     this.ingest = new IngestGate({

@@ -37,8 +37,9 @@ interface StatusDoc {
     address: string;
     alive: boolean;
     lastBeatAgoMs: number | null;
-    lastBeat: { role: string; db_writable: boolean; reason: string } | null;
+    lastBeat: { role: string; db_writable: boolean; reason: string; version?: string } | null;
     lastError: string | null;
+    versionProblem?: string | null;
   } | null;
   vip?: { driver: string; address?: string; interface?: string; held?: boolean } | null;
   galera?: { managed: boolean; state?: string; decision?: { action: string; why: string } | null } | null;
@@ -95,7 +96,7 @@ export function formatStatus(body: unknown): string {
     const b = p.lastBeat;
     lines.push(
       p.alive && b
-        ? `peer        ${p.id} at ${p.address}: ${b.role}${b.db_writable ? '' : ', database NOT writable'} (beat ${p.lastBeatAgoMs} ms ago)`
+        ? `peer        ${p.id} at ${p.address}: ${b.role}${b.db_writable ? '' : ', database NOT writable'}${b.version ? `, ${b.version}` : ''} (beat ${p.lastBeatAgoMs} ms ago)${p.versionProblem ? ` — INCOMPATIBLE: ${p.versionProblem}` : ''}`
         : `peer        ${p.id} at ${p.address}: NO HEARTBEAT${p.lastError ? ` (${p.lastError})` : ''}`,
     );
   }

@@ -11,6 +11,7 @@
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import type { Logger } from 'pino';
+import type { AlarmRegistry } from '../../kernel/alarms.js';
 import type { TlsConfig } from '../../kernel/tls/config.js';
 import { channelCredentials, serverCredentials, TlsPeers } from '../../kernel/tls/credentials.js';
 import { LOADER_OPTIONS, protoPath } from '../../proto/dtp.js';
@@ -23,6 +24,7 @@ import {
   initialPeerView,
   type PeerView,
 } from './failure-detector.js';
+import { ALARM_PEER_VERSION, versionSkewProblem } from './version-skew.js';
 
 /** One heartbeat (proto/peer.proto; the type is generated into proto/gen/). */
 export type Beat = Beat__Output;
@@ -50,6 +52,8 @@ export class Heartbeat {
   /** Beats refused because the caller was not the peer (TLS), and the last reason. */
   refusedBeats = 0;
   lastRefusal = '';
+  /** Why the peer's release may not run beside this one (version-skew.ts); undefined: it may. */
+  versionProblem: string | undefined;
 
   constructor(
     private readonly o: {
@@ -59,6 +63,9 @@ export class Heartbeat {
       intervalMs: number;
       misses: number;
       ownBeat: () => Beat;
+      /** This node's release, compared with the peer's at every beat. */
+      version: string;
+      alarms: Pick<AlarmRegistry, 'raise' | 'clear'>;
       tls: TlsConfig;
       log: Logger;
     },
@@ -137,7 +144,20 @@ export class Heartbeat {
   private received(b: Beat): void {
     const { view, change } = beatReceived(this.peer, b, Date.now());
     this.peer = view;
-    if (change === 'up') this.o.log.info({ peer: b.node_id, role: b.role }, 'peer heartbeat up');
+    if (change === 'up')
+      this.o.log.info({ peer: b.node_id, role: b.role, version: b.version }, 'peer heartbeat up');
+    this.checkVersion(b.version);
+  }
+
+  /** The alarm follows the peer's last beat: it clears when the peer runs a compatible release. */
+  private checkVersion(peerVersion: string): void {
+    const problem = versionSkewProblem(this.o.version, this.o.peerId, peerVersion);
+    if (problem === this.versionProblem) return;
+    this.versionProblem = problem;
+    if (problem) {
+      this.o.log.warn({ peer: this.o.peerId, reason: problem }, 'peer runs an incompatible release');
+      this.o.alarms.raise(ALARM_PEER_VERSION, 'major', problem);
+    } else this.o.alarms.clear(ALARM_PEER_VERSION, `${this.o.peerId} runs ${peerVersion}`);
   }
 
   private missed(reason: string): void {

@@ -7,7 +7,7 @@ import type { AlarmRegistry } from '../../kernel/alarms.js';
 import { sleep } from '../../kernel/process.js';
 import { ALARM_DB_NOT_WRITABLE } from '../accounting/ingest-gate.js';
 import type { Database } from './database.js';
-import { migrate } from './migrations.js';
+import { migrate, SchemaTooNewError } from './migrations.js';
 
 export async function prepareDatabase(db: Database, alarms: AlarmRegistry, log: Logger): Promise<void> {
   for (let attempt = 1; ; attempt++) {
@@ -28,8 +28,9 @@ export async function prepareDatabase(db: Database, alarms: AlarmRegistry, log: 
       await migrate(db, log);
       return;
     } catch (err) {
-      // A member that just joined can still refuse statements for a moment (1047).
-      if (attempt >= 10) throw err;
+      // A member that just joined can still refuse statements for a moment (1047); a schema too
+      // new for this release stays so.
+      if (attempt >= 10 || err instanceof SchemaTooNewError) throw err;
       log.warn({ attempt, err: (err as Error).message }, 'schema migration failed; retrying');
       await sleep(1000);
     }

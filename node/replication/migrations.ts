@@ -1,26 +1,46 @@
 /**
  * Schema of the replicated database, applied in order at start-up. Every statement is idempotent
- * (DDL runs in Galera's total order, so both nodes may start at once).
+ * (DDL runs in Galera's total order, so both nodes may start at once). A node refuses a database
+ * whose schema needs a newer release (schema-compat.ts); a new migration keeps the release before
+ * its own running (`minKnown`), because a rolling upgrade runs both against one database.
  */
 import type { Logger } from 'pino';
 import type { Database } from './database.js';
+import { type AppliedMigration, schemaVerdict } from './schema-compat.js';
 
 export interface Migration {
   id: number;
   name: string;
+  /** The release that brings it (one of SCHEMA_RELEASES). */
+  release: string;
+  /** The newest migration a node must know to run once this one is applied (0: any release). */
+  minKnown: number;
   statements: string[];
 }
+
+/** Releases in order, for the one-release compatibility rule (compatibilityProblems). */
+export const SCHEMA_RELEASES = ['0.1.0'];
+
+/** The table that records applied migrations, and what each requires of a reader. */
+const BOOKKEEPING = [
+  `CREATE TABLE IF NOT EXISTS schema_migration (
+     id INT UNSIGNED NOT NULL PRIMARY KEY,
+     name VARCHAR(200) NOT NULL,
+     applied_at TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3)
+   ) ENGINE=InnoDB`,
+  `ALTER TABLE schema_migration ADD COLUMN IF NOT EXISTS min_known INT UNSIGNED NOT NULL DEFAULT 0`,
+];
+
+/** The database is newer than this release can run against: not worth a retry. */
+export class SchemaTooNewError extends Error {}
 
 export const MIGRATIONS: Migration[] = [
   {
     id: 1,
     name: 'ledger and provisioning',
+    release: '0.1.0',
+    minKnown: 0,
     statements: [
-      `CREATE TABLE IF NOT EXISTS schema_migration (
-         id INT UNSIGNED NOT NULL PRIMARY KEY,
-         name VARCHAR(200) NOT NULL,
-         applied_at TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3)
-       ) ENGINE=InnoDB`,
       // One row per acknowledged RU block. (lam_id, block_seq) is the identity used for dedupe;
       // ingest_id orders blocks for rendering (not dense: Galera steps auto-increments).
       `CREATE TABLE IF NOT EXISTS ledger_block (
@@ -53,6 +73,8 @@ export const MIGRATIONS: Migration[] = [
   {
     id: 2,
     name: 'IPDR file plan',
+    release: '0.1.0',
+    minKnown: 0,
     statements: [
       // Where each block goes in the IPDR series of its stream; set once by the owner's planner.
       `ALTER TABLE ledger_block
@@ -81,6 +103,8 @@ export const MIGRATIONS: Migration[] = [
   {
     id: 3,
     name: 'OSS delivery state',
+    release: '0.1.0',
+    minKnown: 0,
     statements: [
       // One row per IPDR file the OSS has received by FTP push: written only after the remote rename.
       `CREATE TABLE IF NOT EXISTS ftp_delivery (
@@ -106,6 +130,8 @@ export const MIGRATIONS: Migration[] = [
   {
     id: 4,
     name: 'role lease epoch',
+    release: '0.1.0',
+    minKnown: 0,
     statements: [
       // Incremented at every change of owner: beats and status show which tenure a node is in.
       `ALTER TABLE lease ADD COLUMN IF NOT EXISTS epoch BIGINT UNSIGNED NOT NULL DEFAULT 0`,
@@ -114,6 +140,8 @@ export const MIGRATIONS: Migration[] = [
   {
     id: 5,
     name: 'binary identifiers, fencing token, LAM instance, journal checkpoint',
+    release: '0.1.0',
+    minKnown: 0,
     statements: [
       // Identifiers compare byte for byte, as the CAM compares them: with the server's default
       // (case-insensitive) collation, LAM "App1" and LAM "APP1" collided on the primary key and the
@@ -142,17 +170,40 @@ export const MIGRATIONS: Migration[] = [
   },
 ];
 
-export async function migrate(db: Database, log: Logger): Promise<number[]> {
-  await db.query(MIGRATIONS[0]!.statements[0]!);
-  const rows = await db.query<{ id: number }[]>('SELECT id FROM schema_migration');
-  const applied = new Set(rows.map((r) => r.id));
-  const done: number[] = [];
-  for (const m of MIGRATIONS) {
-    if (applied.has(m.id)) continue;
+/**
+ * Brings the schema up to date; throws SchemaTooNewError when a newer release migrated the database
+ * past what this one can run against. Returns what it found and did.
+ */
+export async function migrate(
+  db: Database,
+  log: Logger,
+  migrations: readonly Migration[] = MIGRATIONS,
+): Promise<{ applied: number[]; newer: AppliedMigration[] }> {
+  for (const sql of BOOKKEEPING) await db.query(sql);
+  const rows = await db.query<{ id: number; name: string; min_known: number }[]>(
+    'SELECT id, name, min_known FROM schema_migration',
+  );
+  const verdict = schemaVerdict(
+    migrations.map((m) => m.id),
+    rows.map((r) => ({ id: Number(r.id), name: r.name, minKnown: Number(r.min_known) })),
+  );
+  if (!verdict.ok) throw new SchemaTooNewError(verdict.reason);
+  if (verdict.newer.length)
+    log.warn(
+      { newer: verdict.newer.map((m) => `${m.id} ${m.name}`) },
+      'the database schema has migrations of a newer release (compatible); upgrade this server next',
+    );
+  const applied: number[] = [];
+  for (const m of migrations) {
+    if (!verdict.pending.includes(m.id)) continue;
     for (const sql of m.statements) await db.query(sql);
-    await db.query('INSERT IGNORE INTO schema_migration (id, name) VALUES (?, ?)', [m.id, m.name]);
+    await db.query('INSERT IGNORE INTO schema_migration (id, name, min_known) VALUES (?, ?, ?)', [
+      m.id,
+      m.name,
+      m.minKnown,
+    ]);
     log.info({ migration: m.id, name: m.name }, 'applied database migration');
-    done.push(m.id);
+    applied.push(m.id);
   }
-  return done;
+  return { applied, newer: verdict.newer };
 }

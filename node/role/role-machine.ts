@@ -245,7 +245,8 @@ export function command(
   c: Command,
   nowMs: number,
   cfg: RoleSettings,
-  peer: { id: string; healthyStandby: boolean } | null,
+  /** versionProblem: the peer's release may not run beside this one (heartbeat/version-skew.ts). */
+  peer: { id: string; healthyStandby: boolean; versionProblem?: string } | null,
 ): { state: RoleState } | { refused: string } {
   switch (c.kind) {
     case 'switchover': {
@@ -256,6 +257,7 @@ export function command(
         return { refused: `switchover refused: ${c.to} is not the peer of ${cfg.nodeId}` };
       if (!peer.healthyStandby)
         return { refused: `switchover refused: ${c.to} is not a healthy standby (see tandem status)` };
+      if (peer.versionProblem) return { refused: `switchover refused: ${peer.versionProblem}` };
       return { state: enter(s, 'handing-over', nowMs, `handing the role to ${c.to}`, { handOverTo: c.to }) };
     }
     case 'failover':

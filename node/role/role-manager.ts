@@ -26,7 +26,7 @@ export interface RoleHooks {
   /** Every block handed to ingest has been acked (before a planned hand-over). */
   drained(): boolean;
   /** The peer as the heartbeat sees it: for commands that need a healthy standby, and whether it is alive and active. */
-  peer(): { id: string; healthyStandby: boolean; active: boolean } | null;
+  peer(): { id: string; healthyStandby: boolean; active: boolean; versionProblem?: string } | null;
   /** At every renewal: the node may hold the logical IP until then (a watchdog enforces it). */
   onHold?(deadlineMs: number): void;
   /** Called after each change of `holdsAddress()`; awaited before the next one. */

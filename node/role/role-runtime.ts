@@ -10,6 +10,7 @@
  */
 import { join } from 'node:path';
 import type { Logger } from 'pino';
+import type { AlarmRegistry } from '../../kernel/alarms.js';
 import type { EventData } from '../../kernel/events/event.js';
 import type { EventPublisher } from '../../kernel/events/publisher.js';
 import { sleep } from '../../kernel/process.js';
@@ -46,6 +47,8 @@ export interface PairDeps {
   health: MemberHealthMonitor;
   /** Role changes and accepted operator commands are published as events. */
   events: Pick<EventPublisher, 'emit'>;
+  /** The heartbeat raises PeerVersionIncompatible here. */
+  alarms: Pick<AlarmRegistry, 'raise' | 'clear'>;
   log: Logger;
 }
 
@@ -83,6 +86,7 @@ export class RoleRuntime implements FenceSource {
             ? {
                 id: p.peerId,
                 healthyStandby: this.heartbeat.healthyStandby(),
+                versionProblem: this.heartbeat.versionProblem,
                 active: this.heartbeat.aliveActive(),
               }
             : null,
@@ -118,6 +122,8 @@ export class RoleRuntime implements FenceSource {
       intervalMs: pair.heartbeatIntervalMs,
       misses: pair.heartbeatMisses,
       ownBeat: () => this.beat(facts),
+      version: tandemVersion(),
+      alarms: this.d.alarms,
       tls: this.d.config.tls,
       log: this.d.log.child({ part: 'heartbeat' }),
     });
@@ -209,6 +215,7 @@ export class RoleRuntime implements FenceSource {
         ? {
             ...this.heartbeat.peer,
             refusedBeats: this.heartbeat.refusedBeats,
+            versionProblem: this.heartbeat.versionProblem ?? null,
             lastRefusal: this.heartbeat.lastRefusal,
             lastBeatAgoMs: this.heartbeat.peer.lastBeatAtMs
               ? Date.now() - this.heartbeat.peer.lastBeatAtMs

@@ -3,7 +3,8 @@
  * that is not the peer (no certificate, another CA's certificate with the peer's name, a LAM's
  * certificate) are refused and counted and change nothing — the peer is lost when it stops even
  * while a forger keeps beating in its name; a server at the peer's address with another node's
- * certificate is never taken for the peer.
+ * certificate is never taken for the peer. Each beat's release is checked: a peer more than one
+ * release apart raises PeerVersionIncompatible, which clears when it runs a compatible one.
  */
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,9 +12,11 @@ import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AlarmRegistry } from '../../kernel/alarms.js';
 import { silentLogger } from '../../kernel/logger.js';
 import { waitFor } from '../../kernel/process.js';
 import { type Beat, Heartbeat } from '../../node/heartbeat/heartbeat.js';
+import { ALARM_PEER_VERSION } from '../../node/heartbeat/version-skew.js';
 import { createCa, issueCertificate } from '../../ops/certs.js';
 import { freePort } from '../../ops/local-process.js';
 import { LOADER_OPTIONS, protoPath } from '../../proto/dtp.js';
@@ -26,17 +29,27 @@ const out = join(dir, 'certs');
 const otherOut = join(dir, 'other-certs');
 const tlsFor = (name: string, caDir = ca, certDir = out) => testTls(caDir, certDir, name);
 
-const beatOf = (id: string, reason = '') =>
-  ({ node_id: id, role: 'standby', acking: false, epoch: 1, reason }) as unknown as Beat;
+const beatOf = (id: string, reason = '', version = '0.1.0') =>
+  ({ node_id: id, role: 'standby', acking: false, epoch: 1, reason, version }) as unknown as Beat;
 
-function heartbeat(id: string, peerId: string, listen: number, peerPort: number, cert = id) {
+function heartbeat(
+  id: string,
+  peerId: string,
+  listen: number,
+  peerPort: number,
+  cert = id,
+  o: { version?: () => string; alarms?: AlarmRegistry } = {},
+) {
+  const version = o.version ?? (() => '0.1.0');
   return new Heartbeat({
     listen: `127.0.0.1:${listen}`,
     peerId,
     peerAddress: `127.0.0.1:${peerPort}`,
     intervalMs: 100,
     misses: 3,
-    ownBeat: () => beatOf(id),
+    ownBeat: () => beatOf(id, '', version()),
+    version: version(),
+    alarms: o.alarms ?? new AlarmRegistry(silentLogger()),
     tls: tlsFor(cert),
     log: silentLogger(),
   });
@@ -139,5 +152,31 @@ describe('heartbeat with mutual TLS', () => {
     );
     expect(a.peer.alive).toBe(false);
     expect(a.peer.lastBeat).toBeNull();
+  });
+
+  it('a peer more than one release apart raises PeerVersionIncompatible; a compatible release clears it', {
+    timeout: 30_000,
+  }, async () => {
+    const [pa, pb] = [await freePort(), await freePort()];
+    const alarms = new AlarmRegistry(silentLogger());
+    let peerVersion = '0.3.0';
+    const a = heartbeat('cam-a', 'cam-b', pa, pb, 'cam-a', { alarms });
+    const b = heartbeat('cam-b', 'cam-a', pb, pa, 'cam-b', { version: () => peerVersion });
+    await a.start();
+    await b.start();
+    stops.push(
+      () => a.stop(),
+      () => b.stop(),
+    );
+    const alarm = () => alarms.list().find((x) => x.name === ALARM_PEER_VERSION);
+    await waitFor('PeerVersionIncompatible', async () => alarm() ?? undefined, { timeoutMs: 10_000 });
+    expect(alarm()?.reason).toBe(
+      'cam-b runs 0.3.0, this node 0.1.0: more than one release apart (upgrade one release at a time)',
+    );
+    expect(a.versionProblem).toBe(alarm()?.reason);
+    peerVersion = '0.2.0'; // one release apart: what a rolling upgrade runs
+    await waitFor('the alarm to clear', async () => (alarm() ? undefined : true), { timeoutMs: 10_000 });
+    expect(a.versionProblem).toBeUndefined();
+    expect(a.peer.lastBeat?.version).toBe('0.2.0');
   });
 });

@@ -11,28 +11,31 @@ import { type NodeConfig, parseNodeConfig } from '../../node/config/schema.js';
 import { freePort } from '../../ops/local-cam.js';
 import { databaseConfigFor } from './galera.js';
 
-export async function startCamNode(
+export interface CamNodeOverrides {
+  ingest?: Record<string, unknown>;
+  cam?: Record<string, unknown>;
+  ipdr?: Record<string, unknown>;
+  delivery?: Record<string, unknown>;
+  tls?: Record<string, unknown>;
+  node?: Record<string, unknown>;
+  /** A database of the test's own (freshDatabase) instead of the shared one. */
+  databaseName?: string;
+  id?: string;
+  /** What to wait for: accepting (the default), or standing by for a node already active on its database. */
+  expect?: 'accepting' | 'standby';
+  dataDir?: string;
+}
+
+/** A single node's configuration on the shared test cluster, with free ports and a fresh data folder. */
+export async function camNodeConfig(
   member: 'a' | 'b',
-  overrides: {
-    ingest?: Record<string, unknown>;
-    cam?: Record<string, unknown>;
-    ipdr?: Record<string, unknown>;
-    delivery?: Record<string, unknown>;
-    tls?: Record<string, unknown>;
-    node?: Record<string, unknown>;
-    /** A database of the test's own (freshDatabase) instead of the shared one. */
-    databaseName?: string;
-    id?: string;
-    /** What to wait for: accepting (the default), or standing by for a node already active on its database. */
-    expect?: 'accepting' | 'standby';
-    dataDir?: string;
-  } = {},
-): Promise<{ node: CamNode; config: NodeConfig; primary: string; recovery: string; admin: string }> {
+  overrides: CamNodeOverrides = {},
+): Promise<NodeConfig> {
   const dir = overrides.dataDir ?? mkdtempSync(join(tmpdir(), 'tandem-cam-'));
   const primaryPort = await freePort();
   const recoveryPort = await freePort();
   const adminPort = await freePort();
-  const config = parseNodeConfig({
+  return parseNodeConfig({
     node: {
       id: overrides.id ?? `cam-${member}`,
       dataDir: dir,
@@ -54,6 +57,13 @@ export async function startCamNode(
     delivery: overrides.delivery ?? {},
     tls: overrides.tls ?? {},
   });
+}
+
+export async function startCamNode(
+  member: 'a' | 'b',
+  overrides: CamNodeOverrides = {},
+): Promise<{ node: CamNode; config: NodeConfig; primary: string; recovery: string; admin: string }> {
+  const config = await camNodeConfig(member, overrides);
   const node = new CamNode(
     config,
     process.env.TANDEM_TEST_LOG ? createLogger('debug', { node: config.node.id }) : silentLogger(),
@@ -82,9 +92,9 @@ export async function startCamNode(
   return {
     node,
     config,
-    primary: `127.0.0.1:${primaryPort}`,
-    recovery: `127.0.0.1:${recoveryPort}`,
-    admin: `127.0.0.1:${adminPort}`,
+    primary: `${config.cam.ipAddress}:${config.cam.primaryPort}`,
+    recovery: `${config.cam.ipAddress}:${config.cam.recoveryPort}`,
+    admin: config.node.adminListen,
   };
 }
 

@@ -345,9 +345,7 @@ describe('holdsAddress: the logical IP outlives a short stall, never the lease',
 
 describe('operator commands', () => {
   const healthyPeer = { id: 'b', healthyStandby: true };
-  it.each<
-    [string, RoleState, Parameters<typeof command>[1], { id: string; healthyStandby: boolean } | null, string]
-  >([
+  it.each<[string, RoleState, Parameters<typeof command>[1], Parameters<typeof command>[4], string]>([
     [
       'switchover on a standby',
       st({ role: 'standby' }),
@@ -375,6 +373,17 @@ describe('operator commands', () => {
       { kind: 'switchover', to: 'b' },
       { id: 'b', healthyStandby: false },
       'not a healthy standby',
+    ],
+    [
+      'switchover to a standby of an incompatible release',
+      st({ role: 'active' }),
+      { kind: 'switchover', to: 'b' },
+      {
+        id: 'b',
+        healthyStandby: true,
+        versionProblem: 'b runs 0.3.0, this node 0.1.0: more than one release apart',
+      },
+      'switchover refused: b runs 0.3.0, this node 0.1.0',
     ],
     [
       'failover on a standby',

@@ -158,4 +158,23 @@ describe('formatEvents', () => {
     expect(formatEvents(status)).toBe(line);
     expect(formatStatus({ events: status })).toContain(`events      ${line}`);
   });
+
+  it("shows the peer's release, and why it may not run beside this one", () => {
+    const text = formatStatus({
+      node: { id: 'cam-a' },
+      accepting: true,
+      peer: {
+        id: 'cam-b',
+        address: '198.18.0.2:7610',
+        alive: true,
+        lastBeatAgoMs: 40,
+        lastBeat: { role: 'standby', db_writable: true, reason: 'standby', version: '0.3.0' },
+        lastError: null,
+        versionProblem: 'cam-b runs 0.3.0, this node 0.1.0: more than one release apart',
+      },
+    });
+    expect(text).toContain(
+      'peer        cam-b at 198.18.0.2:7610: standby, 0.3.0 (beat 40 ms ago) — INCOMPATIBLE: cam-b runs 0.3.0, this node 0.1.0: more than one release apart',
+    );
+  });
 });
