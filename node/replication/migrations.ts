@@ -21,15 +21,30 @@ export interface Migration {
 /** Releases in order, for the one-release compatibility rule (compatibilityProblems). */
 export const SCHEMA_RELEASES = ['0.1.0'];
 
-/** The table that records applied migrations, and what each requires of a reader. */
-const BOOKKEEPING = [
-  `CREATE TABLE IF NOT EXISTS schema_migration (
-     id INT UNSIGNED NOT NULL PRIMARY KEY,
-     name VARCHAR(200) NOT NULL,
-     applied_at TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3)
-   ) ENGINE=InnoDB`,
-  `ALTER TABLE schema_migration ADD COLUMN IF NOT EXISTS min_known INT UNSIGNED NOT NULL DEFAULT 0`,
-];
+/** Migrations of the first release: any release may run against them. */
+const FIRST_RELEASE = { release: '0.1.0', minKnown: 0 } as const;
+
+/**
+ * Creates the table that records applied migrations (and what each requires of a reader) only
+ * where it is missing: DDL, even `IF NOT EXISTS`, replicates in total order and briefly blocks the
+ * cluster, so a routine start must not issue any.
+ */
+async function ensureBookkeeping(db: Database): Promise<void> {
+  const columns = await db.query<{ name: string }[]>(
+    `SELECT COLUMN_NAME AS name FROM information_schema.COLUMNS
+      WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'schema_migration'`,
+  );
+  if (columns.length === 0)
+    await db.query(`CREATE TABLE IF NOT EXISTS schema_migration (
+       id INT UNSIGNED NOT NULL PRIMARY KEY,
+       name VARCHAR(200) NOT NULL,
+       applied_at TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3)
+     ) ENGINE=InnoDB`);
+  if (!columns.some((c) => c.name === 'min_known'))
+    await db.query(
+      'ALTER TABLE schema_migration ADD COLUMN IF NOT EXISTS min_known INT UNSIGNED NOT NULL DEFAULT 0',
+    );
+}
 
 /** The database is newer than this release can run against: not worth a retry. */
 export class SchemaTooNewError extends Error {}
@@ -38,8 +53,7 @@ export const MIGRATIONS: Migration[] = [
   {
     id: 1,
     name: 'ledger and provisioning',
-    release: '0.1.0',
-    minKnown: 0,
+    ...FIRST_RELEASE,
     statements: [
       // One row per acknowledged RU block. (lam_id, block_seq) is the identity used for dedupe;
       // ingest_id orders blocks for rendering (not dense: Galera steps auto-increments).
@@ -73,8 +87,7 @@ export const MIGRATIONS: Migration[] = [
   {
     id: 2,
     name: 'IPDR file plan',
-    release: '0.1.0',
-    minKnown: 0,
+    ...FIRST_RELEASE,
     statements: [
       // Where each block goes in the IPDR series of its stream; set once by the owner's planner.
       `ALTER TABLE ledger_block
@@ -103,8 +116,7 @@ export const MIGRATIONS: Migration[] = [
   {
     id: 3,
     name: 'OSS delivery state',
-    release: '0.1.0',
-    minKnown: 0,
+    ...FIRST_RELEASE,
     statements: [
       // One row per IPDR file the OSS has received by FTP push: written only after the remote rename.
       `CREATE TABLE IF NOT EXISTS ftp_delivery (
@@ -130,8 +142,7 @@ export const MIGRATIONS: Migration[] = [
   {
     id: 4,
     name: 'role lease epoch',
-    release: '0.1.0',
-    minKnown: 0,
+    ...FIRST_RELEASE,
     statements: [
       // Incremented at every change of owner: beats and status show which tenure a node is in.
       `ALTER TABLE lease ADD COLUMN IF NOT EXISTS epoch BIGINT UNSIGNED NOT NULL DEFAULT 0`,
@@ -140,8 +151,7 @@ export const MIGRATIONS: Migration[] = [
   {
     id: 5,
     name: 'binary identifiers, fencing token, LAM instance, journal checkpoint',
-    release: '0.1.0',
-    minKnown: 0,
+    ...FIRST_RELEASE,
     statements: [
       // Identifiers compare byte for byte, as the CAM compares them: with the server's default
       // (case-insensitive) collation, LAM "App1" and LAM "APP1" collided on the primary key and the
@@ -179,7 +189,7 @@ export async function migrate(
   log: Logger,
   migrations: readonly Migration[] = MIGRATIONS,
 ): Promise<{ applied: number[]; newer: AppliedMigration[] }> {
-  for (const sql of BOOKKEEPING) await db.query(sql);
+  await ensureBookkeeping(db);
   const rows = await db.query<{ id: number; name: string; min_known: number }[]>(
     'SELECT id, name, min_known FROM schema_migration',
   );

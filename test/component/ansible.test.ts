@@ -2,7 +2,7 @@
  * The Ansible tree (ansible/): ansible-lint (production profile) finds nothing, both playbooks pass
  * the syntax check, and the file-only part of site.yml — the release archive ops/release.sh builds,
  * unpacked with `current` and `tandem` on PATH, a CAM node's and a LAM's configuration validated by
- * the release's own check — runs for real on this machine, and a second run changes nothing.
+ * the release's own check — runs for real on this machine as the example inventory's cam-a, and a second run changes nothing.
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -43,7 +43,7 @@ describe('Ansible', () => {
     const etc = join(scratch, 'etc');
     const vars = join(scratch, 'vars.json');
     const recap = (out: string) =>
-      /localhost\s*:\s*ok=(\d+)\s+changed=(\d+)\s+unreachable=0\s+failed=0/.exec(out);
+      /cam-a\s*:\s*ok=(\d+)\s+changed=(\d+)\s+unreachable=0\s+failed=0/.exec(out);
     let archive = '';
 
     beforeAll(async () => {
@@ -82,27 +82,12 @@ describe('Ansible', () => {
           tandem_release_prefix: prefix,
           tandem_release_bin_dir: join(scratch, 'bin'),
           tandem_tls_source_dir: pki,
+          // The rest comes from the example inventory (cam-a and group_vars/all); only where files
+          // go, the secret and the LAM's name are set here.
           tandem_node_etc_dir: join(etc, 'node'),
           tandem_node_data_dir: join(scratch, 'var'),
           tandem_lam_etc_dir: join(etc, 'lam'),
           tandem_lam_spool_dir: join(scratch, 'spool'),
-          tandem_node_id: 'cam-a',
-          tandem_peer_id: 'cam-b',
-          tandem_server_address: '198.18.0.1',
-          tandem_peer_address: '198.18.0.2',
-          tandem_witness_address: '198.18.0.3',
-          tandem_logical_ip: '198.18.0.100',
-          tandem_logical_ip_prefix: 24,
-          tandem_vip_interface: 'eth0',
-          tandem_vrrp_router_id: 51,
-          tandem_primary_port: 17667,
-          tandem_recovery_port: 17668,
-          tandem_preferred_node: 'cam-a',
-          tandem_cluster_name: 'tandem',
-          tandem_profile: 'generic',
-          tandem_base_file_path: join(scratch, 'accounting'),
-          tandem_db_name: 'tandem',
-          tandem_db_user: 'tandem',
           tandem_db_password: 'not-a-real-secret-42',
           tandem_lam_component: 'App1',
         }),
@@ -110,7 +95,7 @@ describe('Ansible', () => {
     }, 180_000);
 
     const playbook = () =>
-      ansible('ansible-playbook', ['-i', 'localhost,', '-e', `@${vars}`, 'tests/local-install.yml']);
+      ansible('ansible-playbook', ['-i', 'inventory/example', '-e', `@${vars}`, 'tests/local-install.yml']);
 
     it('installs: current names the release, tandem runs from PATH, configurations are valid, the secret is 0600', async () => {
       const first = recap((await playbook()).stdout);

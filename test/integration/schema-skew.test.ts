@@ -55,6 +55,22 @@ describe('schema version skew', () => {
     );
   });
 
+  it('a start against an up-to-date schema issues no DDL (it would block the cluster in total order)', async () => {
+    const statements: string[] = [];
+    const recording = new Proxy(db, {
+      get: (target, prop) =>
+        prop === 'query'
+          ? (sql: string, params?: unknown[]) => {
+              statements.push(sql);
+              return target.query(sql, params);
+            }
+          : Reflect.get(target, prop),
+    });
+    expect((await migrate(recording, silentLogger())).applied).toEqual([]);
+    expect(statements.length).toBeGreaterThan(0);
+    expect(statements.filter((sql) => !/^\s*SELECT\b/i.test(sql))).toEqual([]);
+  });
+
   it('after a newer release migrated compatibly, this release still starts and acks', {
     timeout: 60_000,
   }, async () => {
