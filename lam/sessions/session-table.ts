@@ -46,14 +46,18 @@ export type LegEndCause = 'bye' | 'cancel' | 'rejected' | 'inactivity' | 'long-c
 
 export interface LegRef {
   sessionId: string;
+  /** The first leg of a session is its ingress (the originator's); later legs are egress. */
+  direction: 'ingress' | 'egress';
   callId: string;
   callerTag: string;
 }
 
 export type SessionChange =
   | { type: 'session-start'; at: number; sessionId: string; tenant?: string; ivrProfile?: string }
-  | { type: 'leg-start'; at: number; leg: LegRef; source?: string }
-  | { type: 'leg-answer'; at: number; leg: LegRef; sessionExpires?: number }
+  | { type: 'leg-start'; at: number; leg: LegRef; source?: string; invite: SipEvent }
+  | { type: 'leg-answer'; at: number; leg: LegRef; sessionExpires?: number; response: SipEvent }
+  /** A request or response inside an answered leg, other than its BYE (re-INVITE, REFER, NOTIFY…). */
+  | { type: 'mid-session'; at: number; leg: LegRef; message: SipEvent }
   | { type: 'leg-end'; at: number; leg: LegRef; cause: LegEndCause; status?: number }
   | { type: 'session-end'; at: number; sessionId: string }
   /** A message for no leg we know or remember: counted and logged by the shell, never silent. */
@@ -119,18 +123,17 @@ export class SessionTable {
       leg.lastActivityAt = Math.max(leg.lastActivityAt, e.at);
       if (e.method === 'BYE') return this.endLeg(key!, e.at, 'bye');
       if (e.method === 'CANCEL' && leg.state !== 'confirmed') leg.cancelled = true;
-      return [];
+      return leg.state === 'confirmed' ? [{ type: 'mid-session', at: e.at, leg: ref, message: e }] : [];
     }
     const status = e.status!;
     if (status >= 200 && status < 300) leg.lastActivityAt = Math.max(leg.lastActivityAt, e.at);
-    if (e.method !== 'INVITE' && e.method !== 'UPDATE') return [];
     if (leg.state === 'confirmed') {
       // A refresh: a 2xx to a re-INVITE or UPDATE restarts the session timer.
-      if (status >= 200 && status < 300) {
+      if (status >= 200 && status < 300 && (e.method === 'INVITE' || e.method === 'UPDATE')) {
         leg.lastRefreshAt = e.at;
         leg.sessionExpires = sessionExpiresOf(e) ?? leg.sessionExpires;
       }
-      return [];
+      return e.method === 'BYE' ? [] : [{ type: 'mid-session', at: e.at, leg: ref, message: e }];
     }
     if (e.method !== 'INVITE') return [];
     if (status < 200) {
@@ -146,7 +149,7 @@ export class SessionTable {
       leg.sessionExpires = sessionExpiresOf(e);
       leg.lastRefreshAt = e.at;
       if (this.options.auditIntervalMs > 0) leg.nextAuditAt = e.at + this.options.auditIntervalMs;
-      return [{ type: 'leg-answer', at: e.at, leg: ref, sessionExpires: leg.sessionExpires }];
+      return [{ type: 'leg-answer', at: e.at, leg: ref, sessionExpires: leg.sessionExpires, response: e }];
     }
     return this.endLeg(key!, e.at, leg.cancelled ? 'cancel' : 'rejected', status);
   }
@@ -212,7 +215,12 @@ export class SessionTable {
       });
     }
     const key = legKey(invite.callId, invite.fromTag);
-    const ref = { sessionId: session.id, callId: invite.callId, callerTag: invite.fromTag };
+    const ref: LegRef = {
+      sessionId: session.id,
+      direction: changes.length ? 'ingress' : 'egress',
+      callId: invite.callId,
+      callerTag: invite.fromTag,
+    };
     this.legs.set(key, {
       ref,
       state: 'trying',
@@ -225,7 +233,7 @@ export class SessionTable {
       lastActivityAt: invite.at,
     });
     session.liveLegs.add(key);
-    changes.push({ type: 'leg-start', at: invite.at, leg: ref, source: invite.source });
+    changes.push({ type: 'leg-start', at: invite.at, leg: ref, source: invite.source, invite });
     return changes;
   }
 

@@ -21,6 +21,10 @@ export const sipEventSchema = z
     toTag: token.optional(),
     /** Header values the model reads, by lower-case name (e.g. `x-genesys-gvp-session-id`). */
     headers: z.record(z.string().regex(/^[a-z0-9-]+$/, 'a lower-case header name'), z.string()).default({}),
+    /** Requests only: the Request-URI (`sip:8081@lab2.org:5070`). */
+    requestUri: z.string().min(1).max(2048).optional(),
+    /** The message body when the records need it: SDP, or the sipfrag of a NOTIFY. */
+    body: z.string().max(65_536).optional(),
     /** The resource (gateway, trunk, peer address) the message came from, for tenant resolution. */
     source: z.string().max(256).optional(),
   })

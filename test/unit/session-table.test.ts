@@ -43,7 +43,7 @@ type Step = { at: number } & (
 );
 
 /** Runs the steps (messages and expiries) and returns every change, in order. */
-function run(steps: Step[], t = table()): SessionChange[] {
+function run(steps: Step[], t = table()): Change[] {
   const out: SessionChange[] = [];
   for (const s of steps) {
     if ('expire' in s) {
@@ -63,13 +63,41 @@ function run(steps: Step[], t = table()): SessionChange[] {
         : sipEventSchema.parse({ ...base, kind: 'response', method: s.method ?? 'INVITE', status: s.res });
     out.push(...t.receive(event));
   }
-  return out;
+  return out
+    .filter((c): c is Exclude<SessionChange, { type: 'mid-session' }> => c.type !== 'mid-session')
+    .map(withoutMessages);
 }
 
-const leg = (sessionId: string, callId = 'c1', callerTag = 'a') => ({ sessionId, callId, callerTag });
+/** The leg changes carry the SIP message they came from (for the records); the tables compare the rest. */
+type Bare<T> = T extends { type: 'leg-start' }
+  ? Omit<T, 'invite'>
+  : T extends { type: 'leg-answer' }
+    ? Omit<T, 'response'>
+    : T;
+type Change = Bare<Exclude<SessionChange, { type: 'mid-session' }>>;
+
+function withoutMessages(c: Exclude<SessionChange, { type: 'mid-session' }>): Change {
+  if (c.type === 'leg-start') {
+    const { invite: _invite, ...rest } = c;
+    return rest;
+  }
+  if (c.type === 'leg-answer') {
+    const { response: _response, ...rest } = c;
+    return rest;
+  }
+  return c;
+}
+
+/** A session's first leg is its ingress; a leg that joins it (by the GVP header) is an egress. */
+const leg = (sessionId: string, callId = 'c1', callerTag = 'a') => ({
+  sessionId,
+  direction: callId === 'c1' ? ('ingress' as const) : ('egress' as const),
+  callId,
+  callerTag,
+});
 
 describe('SessionTable: legs from SIP messages', () => {
-  it.each<[string, Step[], SessionChange[]]>([
+  it.each<[string, Step[], Change[]]>([
     [
       'answered call, caller hangs up',
       [
