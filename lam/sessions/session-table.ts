@@ -198,6 +198,7 @@ export class SessionTable {
     const header = invite.headers[GVP_SESSION_HEADER];
     const gvp = header === undefined ? undefined : parseGvpSessionId(header);
     let session = gvp ? this.sessions.get(gvp.id) : undefined;
+    const joining = session !== undefined;
     if (!session) {
       session = {
         id: gvp?.id ?? this.ids.newSessionId(),
@@ -217,7 +218,7 @@ export class SessionTable {
     const key = legKey(invite.callId, invite.fromTag);
     const ref: LegRef = {
       sessionId: session.id,
-      direction: changes.length ? 'ingress' : 'egress',
+      direction: joining ? 'egress' : 'ingress',
       callId: invite.callId,
       callerTag: invite.fromTag,
     };

@@ -248,17 +248,13 @@ describe('CallRecorder: the records of Tables 6–13 from SIP messages', () => {
     ]);
   });
 
+  const referAt = (t: number) =>
+    ingress({ at: t, kind: 'request', method: 'REFER', toTag: 'b', headers: { 'refer-to': 'sip:9@x' } });
   it.each<[string, Msg[], number]>([
     [
       'a failed transfer (NOTIFY 486) is status 1',
       [
-        ingress({
-          at: 10_000,
-          kind: 'request',
-          method: 'REFER',
-          toTag: 'b',
-          headers: { 'refer-to': 'sip:9@x' },
-        }),
+        referAt(10_000),
         ingress({
           at: 12_000,
           kind: 'request',
@@ -272,31 +268,10 @@ describe('CallRecorder: the records of Tables 6–13 from SIP messages', () => {
     ],
     [
       'a refused REFER (403) is status 1',
-      [
-        ingress({
-          at: 10_000,
-          kind: 'request',
-          method: 'REFER',
-          toTag: 'b',
-          headers: { 'refer-to': 'sip:9@x' },
-        }),
-        ingress({ at: 10_010, kind: 'response', method: 'REFER', status: 403, toTag: 'b' }),
-      ],
+      [referAt(10_000), ingress({ at: 10_010, kind: 'response', method: 'REFER', status: 403, toTag: 'b' })],
       1,
     ],
-    [
-      'a leg that ends before the final NOTIFY leaves status 0 (unknown)',
-      [
-        ingress({
-          at: 10_000,
-          kind: 'request',
-          method: 'REFER',
-          toTag: 'b',
-          headers: { 'refer-to': 'sip:9@x' },
-        }),
-      ],
-      0,
-    ],
+    ['a leg that ends before the final NOTIFY leaves status 0 (unknown)', [referAt(10_000)], 0],
   ])('%s', (_name, refer, status) => {
     const rus = records([...answered(), ...refer, ...hangUp(20_000)]);
     expect(rus.filter((r) => r.type === 'REFER').map((r) => r.referStatus)).toEqual([status]);
