@@ -552,6 +552,7 @@ export class LamAgent {
       acked: s.stats.acked,
       duplicates: s.stats.duplicates,
       stalls: s.stats.stalls,
+      newConnections: s.stats.newConnections,
       lastError: s.stats.lastError || null,
     });
     return {

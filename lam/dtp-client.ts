@@ -83,6 +83,8 @@ export class DtpSender {
   /** The current call's Error frame: the reason it ended, rather than the end that follows it. */
   private callError = '';
   private watchdogTimer: NodeJS.Timeout | undefined;
+  /** When the calls of this connection began to fail without a Welcome (undefined: welcomed). */
+  private failingSinceMs: number | undefined;
   readonly stats = {
     acked: 0,
     duplicates: 0,
@@ -92,6 +94,8 @@ export class DtpSender {
     errors: 0,
     /** Streams this sender gave up because the CAM stayed silent. */
     stalls: 0,
+    /** Connections given up and opened anew: a silent stream, or no Welcome across failed calls. */
+    newConnections: 0,
     /** Why the last stream ended or was refused (the latest, not the first). */
     lastError: '',
   };
@@ -110,6 +114,7 @@ export class DtpSender {
   }
 
   start(): void {
+    this.failingSinceMs = Date.now();
     this.watchdogTimer = setInterval(() => this.checkProgress(), 500);
     this.watchdogTimer.unref();
     this.connect();
@@ -180,6 +185,7 @@ export class DtpSender {
       this.lastProgressMs = Date.now();
       this.window = Math.min(frame.welcome.window, this.opts.maxInFlight ?? Number.POSITIVE_INFINITY);
       this.stats.connects++;
+      this.failingSinceMs = undefined;
       this.backoffMs = this.opts.minBackoffMs ?? 100;
       this.pump();
       this.opts.onConnect?.(frame.welcome);
@@ -210,6 +216,13 @@ export class DtpSender {
     this.inFlight.clear();
     this.stats.lastError = this.callError || why;
     if (this.stopped) return;
+    this.failingSinceMs ??= Date.now();
+    // grpc-js keeps failing calls at once with the last connect error ("sticky TRANSIENT_FAILURE")
+    // while its next attempt hangs, e.g. a SYN to a logical IP that no server held at that moment:
+    // it waits for the kernel's SYN retries (up to ~2 min) and no call ever sees the hang. A fresh
+    // connection once no Welcome has come for the watchdog's limit reaches the node there now.
+    const limits = this.opts.watchdog ?? DEFAULT_STREAM_WATCHDOG;
+    if (Date.now() - this.failingSinceMs > limits.welcomeTimeoutMs) this.renewConnection();
     // Short: after a failover the logical IP answers again within seconds and LAMs must follow.
     const max = this.opts.maxBackoffMs ?? 500;
     const delay = this.backoffMs / 2 + Math.random() * (this.backoffMs / 2);
@@ -229,13 +242,20 @@ export class DtpSender {
     if (!why) return;
     this.stats.stalls++;
     this.opts.log.warn({ reason: why }, 'DTP stream silent; giving it up with its connection');
-    this.onBroken(call, why);
-    call.cancel();
     // A new connection too: grpc-js puts no deadline on connecting, so a TCP connection whose server
     // vanished before its HTTP/2 settings (a frozen node, then the address moved) holds every new
     // call of this client for good; nothing is ever sent on it, so no reset ever comes back.
+    this.renewConnection();
+    this.onBroken(call, why);
+    call.cancel();
+  }
+
+  /** Closes this client's connection (and any attempt in progress) and opens a new client. */
+  private renewConnection(): void {
     this.client.close();
     this.client = newClient(this.opts);
+    this.failingSinceMs = Date.now();
+    this.stats.newConnections++;
   }
 
   private pump(): void {

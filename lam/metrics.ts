@@ -133,6 +133,13 @@ function scrapeTimeMetrics(r: Registry, version: string, source: LamMetricsSourc
     () => byStream(s().primary.stalls, s().recovery.stalls),
     ['stream'],
   );
+  countedFrom(
+    r,
+    'tandem_lam_stream_new_connections_total',
+    'Connections to the CAM given up and opened anew (a silent stream, or no Welcome across failed calls), by stream',
+    () => byStream(s().primary.newConnections, s().recovery.newConnections),
+    ['stream'],
+  );
   gaugedFrom(r, 'tandem_lam_queued_rus', 'RUs accepted but not yet in a spooled block', () => c().queuedRus);
   gaugedFrom(
     r,

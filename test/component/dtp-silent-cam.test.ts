@@ -3,9 +3,11 @@
  * database) must not hold a LAM's blocks forever: a real gRPC server on loopback that never
  * welcomes, one that welcomes and never acks, a TCP peer that never speaks HTTP/2 (a frozen
  * process's listen backlog), and the LAM's sender gives each stream up, counts it, names why, and
- * delivers the block once a CAM answers.
+ * delivers the block once a CAM answers. And a connect attempt that hangs while grpc-js fails
+ * every call at once with the previous connect error: the sender opens a new connection.
  */
-import { createServer, type Socket } from 'node:net';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { connect, createServer, type Socket } from 'node:net';
 import * as grpc from '@grpc/grpc-js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../kernel/logger.js';
@@ -148,4 +150,59 @@ describe('a silent CAM does not hold a LAM sender', () => {
     );
     expect(s.stats.stalls).toBeGreaterThanOrEqual(1);
   }, 30_000);
+
+  it('calls failing at once with a stale "refused" while the connect hangs: the sender opens a new connection', async () => {
+    const port = await freePort();
+    const acks: number[] = [];
+    const s = sender(port, acks);
+    stops.push(() => s.stop());
+    s.start();
+    s.send({ blockSeq: 9, createdAtMs: 0, rus: syntheticBlockRus('Silent1', 9, 2) });
+    await waitFor(
+      'a refused connection',
+      async () => (s.stats.lastError.includes('ECONNREFUSED') ? true : undefined),
+      { timeoutMs: 10_000, intervalMs: 20 },
+    );
+    // Now SYNs to the port go unanswered, as to a logical IP nobody holds: a listener that never
+    // accepts, its backlog full (perl: Node's own servers always accept).
+    const deaf: ChildProcess = spawn(
+      'perl',
+      [
+        '-MSocket',
+        '-e',
+        `socket(S,PF_INET,SOCK_STREAM,0) or die "socket: $!"; setsockopt(S,SOL_SOCKET,SO_REUSEADDR,1);
+         bind(S, sockaddr_in(${port}, inet_aton("127.0.0.1"))) or die "bind: $!"; listen(S,0) or die "listen: $!";
+         $| = 1; print "listening\n"; sleep 600`,
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    stops.push(() => deaf.kill('SIGKILL'));
+    await new Promise((resolve, reject) => {
+      deaf.stdout!.once('data', resolve);
+      deaf.once('exit', (code) => reject(new Error(`the deaf listener exited (${code})`)));
+    });
+    const fillers = [0, 1, 2].map(() => connect(port, '127.0.0.1').on('error', () => undefined));
+    stops.push(() => {
+      for (const f of fillers) f.destroy();
+    });
+    // Without a new connection every call would go on failing with the stale ECONNREFUSED and the
+    // watchdog would never see a waiting call; a new connection's call waits and is named.
+    await waitFor(
+      'the hang named, not the stale refusal',
+      async () => (s.stats.lastError === 'no Welcome within 300 ms' ? true : undefined),
+      { timeoutMs: 10_000, intervalMs: 20 },
+    );
+    expect(s.stats.newConnections).toBeGreaterThanOrEqual(1);
+    const gone = new Promise((resolve) => deaf.once('exit', resolve));
+    deaf.kill('SIGKILL');
+    await gone; // its port is free only once it has exited
+    for (const f of fillers) f.destroy();
+    const cam = await fakeCam(port);
+    stops.push(cam.stop);
+    cam.state.behaviour = 'good';
+    await waitFor('the block acknowledged', async () => (acks.includes(9) ? true : undefined), {
+      timeoutMs: 15_000,
+      intervalMs: 20,
+    });
+  }, 40_000);
 });
