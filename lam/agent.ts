@@ -218,6 +218,11 @@ export class LamAgent {
     log.info({ spool: this.spoolDir, recovered: report }, 'LAM started');
   }
 
+  /** RUs the queue can take now (Table 3 RU Queue Size less those queued). */
+  get room(): number {
+    return Math.max(0, this.opts.lam.ruQueueSize - this.queuedRus);
+  }
+
   /** Validates and queues one RU; with `durable` resolves only once it is fsync'd in the spool. */
   submit(input: unknown, opts: { durable?: boolean } = {}): Promise<void> {
     const checked = checkRecordingUnit(input);

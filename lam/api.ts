@@ -1,6 +1,8 @@
 /**
  * The LAM's local API, for the SIP application (and `tandem lam inject`):
  *   POST /rus[?durable=true]   body: one RU or an array of RUs (docs/ru-format.md)
+ *   POST /sip-events[?durable=true]  body: one SIP event or an array (docs/sessions.md), when
+ *                              sessions.enabled: the session model makes the records
  *   GET  /status
  *   GET  /metrics               Prometheus text exposition (docs/metrics.md)
  * Listens on a Unix socket (mode 0660: the daemon's user and group) or on host:port, where every
@@ -13,6 +15,7 @@ import { bearerToken, sameToken } from '../kernel/http/bearer.js';
 import { exposition } from '../kernel/metrics.js';
 import type { LamAgent } from './agent.js';
 import { RuRejected } from './agent.js';
+import { type SessionIntake, SipEventRejected } from './sessions/session-intake.js';
 
 export class LamApi {
   private readonly app: FastifyInstance;
@@ -22,6 +25,8 @@ export class LamApi {
     private readonly listenOn: string,
     /** '' : no token (only allowed on a Unix socket, by lamAgentSchema). */
     token: string,
+    /** undefined: sessions.enabled is false and /sip-events answers 404. */
+    sessions?: SessionIntake,
   ) {
     this.app = Fastify({ logger: false, bodyLimit: 16 * 1024 * 1024 });
     if (token !== '')
@@ -54,7 +59,20 @@ export class LamApi {
         return reply.code(503).send({ error: (err as Error).message });
       }
     });
-    this.app.get('/status', async () => agent.status());
+    this.app.post<{ Querystring: { durable?: string } }>('/sip-events', async (req, reply) => {
+      if (!sessions)
+        return reply.code(404).send({ error: 'SIP events are off on this LAM: set sessions.enabled: true' });
+      const durable = req.query.durable === 'true' || req.query.durable === '1';
+      try {
+        const done = await sessions.receive(req.body, { durable });
+        return reply.code(durable ? 200 : 202).send({ ...done, durable });
+      } catch (err) {
+        if (err instanceof SipEventRejected || err instanceof RuRejected)
+          return reply.code(err.httpStatus).send({ error: err.message, field: err.field || undefined });
+        return reply.code(503).send({ error: (err as Error).message });
+      }
+    });
+    this.app.get('/status', async () => ({ ...agent.status(), sessions: sessions?.status() ?? null }));
     this.app.get('/metrics', async (_req, reply) => {
       const { contentType, body } = await exposition(agent.metrics.registry);
       return reply.type(contentType).send(body);

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import {
   ABSOLUTE_PATH,
   BEARER_TOKEN,
+  bool,
   IDENTIFIER,
   IPV4,
   int,
@@ -86,9 +87,36 @@ export const lamAgentSchema = z
   });
 export type LamAgentConfig = z.output<typeof lamAgentSchema>;
 
+/** Seconds per IVR Profile, tenant or resource (sessions.md §3.1; the most specific wins, D34). */
+const inactivityTable = z.record(
+  z.string().min(1).max(256),
+  int({ min: 1, max: 86_400, default: 3600, unit: 's' }),
+);
+
+/** SIP events on the local API (`POST /sip-events`) → the session model → records (D36). */
+export const lamSessionsSchema = z.strictObject({
+  /** Off: `POST /sip-events` answers 404 and no session state is kept. */
+  enabled: bool(false),
+  /** Table 5 appSrvID: the Application Module name the customer gave ('' : lam.componentName). */
+  appSrvID: str({ min: 0, max: 64, default: '' }),
+  /** Table 5 appSrvVer ('' : lam.softwareVersion). */
+  appSrvVer: str({ min: 0, max: 64, default: '' }),
+  /** A leg with no SIP request and no 2xx for this long is cleaned up as if a BYE had arrived. */
+  inactivityS: int({ min: 1, max: 86_400, default: 3600, unit: 's' }),
+  inactivityByIvrProfile: inactivityTable.default({}),
+  inactivityByTenant: inactivityTable.default({}),
+  inactivityByResource: inactivityTable.default({}),
+  /** The long-call audit of answered legs with a session timer (LongCall records). */
+  longCallAuditS: int({ min: 1, max: 86_400, default: 300, zeroDisables: true, unit: 's' }),
+  /** Callers (From user prefixes) whose sessions are test calls, vetoed by the test-call-filter plug-in. */
+  testCallerPrefixes: z.array(z.string().min(1).max(32)).max(100).default([]),
+});
+export type LamSessionsConfig = z.output<typeof lamSessionsSchema>;
+
 export const lamConfigFileSchema = z.strictObject({
   lam: lamSchema,
   agent: lamAgentSchema.prefault({}),
+  sessions: lamSessionsSchema.prefault({}),
   events: eventsSchema.prefault({}),
   fcaps: fcapsSchema.prefault({}),
   tls: tlsSchema.prefault({}),

@@ -15,6 +15,7 @@ import { LamAgent } from '../lam/agent.js';
 import { LamApi } from '../lam/api.js';
 import { callLamApi, type LamApiAddress } from '../lam/api-client.js';
 import { DEFAULT_LAM_API_SOCKET, lamConfigFileSchema, loadLamConfigFile } from '../lam/config.js';
+import { registerSessionMetrics, sessionIntakeFromConfig } from '../lam/sessions/intake-from-config.js';
 import { listSpoolFiles, repairSpool, verifySpoolFiles } from '../lam/spool-check.js';
 import { renderOffline } from '../node/accounting/ipdr/render-offline.js';
 import { listIpdrFiles, verifyIpdrFiles } from '../node/accounting/ipdr/verify.js';
@@ -369,9 +370,14 @@ lamCmd
       log,
     });
     const lock = withLock(agent.spoolDir, `tandem lam run ${cfg.lam.componentName}`);
-    const api = new LamApi(agent, cfg.agent.apiListen, cfg.agent.apiToken);
+    const sessions = cfg.sessions.enabled
+      ? sessionIntakeFromConfig(cfg.sessions, cfg.lam, agent, log.child({ part: 'sessions' }))
+      : undefined;
+    if (sessions) registerSessionMetrics(agent.metrics.registry, sessions);
+    const api = new LamApi(agent, cfg.agent.apiListen, cfg.agent.apiToken, sessions);
     const shutdown = async () => {
       await api.stop().catch(() => undefined);
+      sessions?.stop();
       await agent.stop();
       lock.release();
       process.exit(0);
@@ -380,6 +386,7 @@ lamCmd
     process.on('SIGINT', () => void shutdown());
     try {
       await agent.start();
+      sessions?.start();
       await api.start();
     } catch (err) {
       process.stderr.write(`tandem lam run: ${(err as Error).message}\n`);

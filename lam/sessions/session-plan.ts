@@ -4,7 +4,7 @@
  * (call-records.ts) of what was not vetoed. No clock and no I/O, like the table: the shell
  * (session-intake.ts) calls `expire(now)` at `nextDeadline()` and logs and counts the notes.
  */
-import type { RecordingUnit } from '../../proto/ru.js';
+import { checkRecordingUnit, type RecordingUnit } from '../../proto/ru.js';
 import type { CallRecorder } from './call-records.js';
 import {
   type FeatureOutcome,
@@ -30,7 +30,11 @@ export type PlanNote =
       reason: string;
     }
   | { kind: 'veto-ignored'; at: number; sessionId: string; feature: string; point: PointName; reason: string }
-  /** A feature threw (`feature <name>`), or the shell could not carry out a record. */
+  /**
+   * A feature threw (`feature <name>`), a record broke the RU schema (`record <type>`: kept out of
+   * the spool, where it would poison its block, and carried here for the log), or the shell could
+   * not carry out what the plan produced.
+   */
   | {
       kind: 'instruction-failed';
       at: number;
@@ -38,6 +42,7 @@ export type PlanNote =
       instruction: string;
       point?: PointName;
       error: string;
+      record?: RecordingUnit;
     };
 
 export interface PlanOutput {
@@ -123,7 +128,7 @@ export class SessionPlan {
           timers: [],
         });
         // Its points run with its first leg's INVITE, which the next change carries.
-        out.records.push(...this.recorder.record(change));
+        this.recorder.record(change);
         return;
       case 'leg-start':
         this.startLeg(change, out);
@@ -137,7 +142,7 @@ export class SessionPlan {
     if (change.type === 'session-end') {
       if (!s.vetoed) {
         this.run(s, { point: 'SipEndSession', at: change.at }, out);
-        out.records.push(...this.recorder.record(change));
+        this.emit(s, change.at, this.recorder.record(change), out);
       }
       this.sessions.delete(sessionId);
       return;
@@ -176,7 +181,7 @@ export class SessionPlan {
         },
         out,
       );
-    out.records.push(...this.recorder.record(change));
+    this.emit(s, change.at, this.recorder.record(change), out);
   }
 
   private startLeg(change: Extract<SessionChange, { type: 'leg-start' }>, out: PlanOutput): void {
@@ -207,7 +212,19 @@ export class SessionPlan {
       out.notes.push({ kind: 'vetoed', at, what: 'leg', sessionId: s.view.id, callId: leg.callId, ...veto });
       return;
     }
-    out.records.push(...this.recorder.record(change));
+    this.emit(s, at, this.recorder.record(change), out);
+  }
+
+  /** Outputs the records that pass the RU schema; any other is an instruction failure. */
+  private emit(s: SessionState, at: number, records: RecordingUnit[], out: PlanOutput): void {
+    for (const ru of records) {
+      const checked = checkRecordingUnit(ru);
+      if (checked.ok) out.records.push(checked.value);
+      else {
+        const { field, message } = checked.problem;
+        this.runFailure(s, at, undefined, `record ${ru.type}`, `${field} ${message}`, out, undefined, ru);
+      }
+    }
   }
 
   /**
@@ -258,6 +275,7 @@ export class SessionPlan {
     error: string,
     out: PlanOutput,
     culprit?: SessionFeature,
+    record?: RecordingUnit,
   ): void {
     out.notes.push({
       kind: 'instruction-failed',
@@ -266,6 +284,7 @@ export class SessionPlan {
       instruction,
       ...(where === undefined ? {} : { point: where }),
       error,
+      ...(record === undefined ? {} : { record }),
     });
     // Not for a failure at the failure point itself: that could run it again for ever.
     if (where === 'SipInstructionExecutionFailure') return;

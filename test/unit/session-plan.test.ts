@@ -218,6 +218,21 @@ describe('the session plan: points in session around the model and the records',
     expect(f.seen.filter((s) => s.point === 'SipAccess_ServiceTimer')).toHaveLength(1);
   });
 
+  it('a record that breaks the RU schema stays out of the output, carried whole in its note', () => {
+    const watcher = new Recording('watcher', ['SipInstructionExecutionFailure']);
+    const messages = call();
+    // The callee's User-Agent becomes the ConnectEgress record's tUA.
+    messages[2] = { ...messages[2]!, headers: { ...messages[2]!.headers, 'user-agent': 'x'.repeat(5000) } };
+    const out = feed(plan([watcher]), messages);
+    expect(out.types).toEqual(['ConnectIngress', 'DisconnectIngress', 'DisconnectEgress']);
+    const failed = out.notes.filter((n) => n.kind === 'instruction-failed');
+    expect(failed).toMatchObject([
+      { instruction: 'record ConnectEgress', error: expect.stringMatching(/^tUA /) },
+    ]);
+    expect(failed[0]).toHaveProperty('record.type', 'ConnectEgress');
+    expect(watcher.seen.map((w) => w.ctx.failure?.instruction)).toEqual(['record ConnectEgress']);
+  });
+
   it('a message for no session is a stray note, never silent', () => {
     const out = feed(plan([]), [ingress({ at: 0, kind: 'request', method: 'BYE', toTag: 'b' })]);
     expect(out.notes).toEqual([{ kind: 'stray', at: T0, callId: 'in-1', reason: 'no leg for request BYE' }]);
