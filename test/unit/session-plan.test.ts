@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { CallRecorder } from '../../lam/sessions/call-records.js';
 import { TestCallFilter } from '../../lam/sessions/features/test-call-filter.js';
-import type { FeatureOutcome, PointContext, PointName, SessionFeature } from '../../lam/sessions/points.js';
+import {
+  type FeatureOutcome,
+  POINTS,
+  type PointContext,
+  type PointName,
+  type SessionFeature,
+} from '../../lam/sessions/points.js';
 import { type PlanNote, SessionPlan } from '../../lam/sessions/session-plan.js';
 import { SessionTable } from '../../lam/sessions/session-table.js';
 import { type SipEvent, sipEventSchema } from '../../lam/sessions/sip-event.js';
@@ -47,18 +53,7 @@ class Recording implements SessionFeature {
   }
 }
 
-const ALL: PointName[] = [
-  'SipAccess_SessionAccept',
-  'SipAccess_SessionStart',
-  'SipAccess_PartyRequest',
-  'SipAccess_PartyResponse',
-  'SipMidSession_PartyRequest',
-  'SipMidSession_PartyResponse',
-  'SipLegEnd',
-  'SipEndSession',
-  'SipAccess_ServiceTimer',
-  'SipInstructionExecutionFailure',
-];
+const ALL: readonly PointName[] = POINTS;
 
 function plan(features: SessionFeature[]) {
   let n = 0;
